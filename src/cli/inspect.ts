@@ -1,0 +1,63 @@
+import type { SkiffError } from '../util/errors.ts';
+import { isSkiffError } from '../util/errors.ts';
+import { goJson } from '../util/gojson.ts';
+import type { CommandContext, CommandSpec } from './command.ts';
+import { renderOne } from './format/report.ts';
+
+/**
+ * Prints inspect data as Podman does: a JSON array with five-space indentation, or the
+ * template once per object. Objects that are found are printed even when others are not;
+ * the first error is then reported with exit code 125.
+ */
+export async function printInspect(
+  ctx: CommandContext,
+  names: readonly string[],
+  format: string,
+  lookup: (name: string) => unknown,
+  describe: (name: string, e: SkiffError) => string,
+): Promise<number> {
+  const found: unknown[] = [];
+  const errors: string[] = [];
+  for (const n of names) {
+    try {
+      found.push(lookup(n));
+    } catch (e) {
+      if (isSkiffError(e) && (e.code === 'image-not-known' || e.code === 'no-such-object')) errors.push(describe(n, e));
+      else throw e;
+    }
+  }
+  if (format === '' || format === 'json') {
+    ctx.out(`${goJson(found, '     ')}\n`);
+  } else {
+    for (const obj of found) ctx.out(renderOne(format, obj));
+  }
+  if (errors.length > 0) {
+    ctx.err(`Error: ${errors[0]}\n`);
+    return 125;
+  }
+  return 0;
+}
+
+export const command: CommandSpec = {
+  use: 'inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]',
+  long: 'Displays the low-level information on an object identified by name or ID.',
+  examples: ['skiff inspect fedora', 'skiff inspect --type image fedora', 'skiff inspect --format "imageId: {{.Id}} size: {{.Size}}" fedora'],
+  args: { kind: 'min', n: 1 },
+  flags: [
+    { name: 'format', short: 'f', type: 'string', usage: 'Format the output to a Go template or json', default: 'json' },
+    { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container" or "all")', default: 'all' },
+    { name: 'size', short: 's', type: 'bool', usage: 'Display total file size' },
+    { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container skiff is aware of' },
+  ],
+  async run(ctx) {
+    const engine = await ctx.engine();
+    const type = ctx.flags.type as string;
+    if (!['all', 'image'].includes(type)) {
+      const { SkiffError } = await import('../util/errors.ts');
+      throw new SkiffError('invalid-argument', `invalid type "${type}": must be one of "image", "all"`);
+    }
+    return printInspect(ctx, ctx.args, ctx.flags.format as string, (name) => engine.images.inspect(name), (name) =>
+      type === 'image' ? `inspecting object: ${name}: image not known` : `inspecting object: no such object: "${name}"`,
+    );
+  },
+};

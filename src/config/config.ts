@@ -1,0 +1,170 @@
+/**
+ * The one resolved configuration: defaults, then the standard files a Podman user already has
+ * (containers.conf, storage.conf), then environment, then global flags. Files are read only
+ * when they exist.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
+import type { GlobalOptions } from '../engine/options.ts';
+import { SkiffError } from '../util/errors.ts';
+
+export type StorageDriverName = 'overlay' | 'vfs';
+export const STORAGE_DRIVERS: readonly StorageDriverName[] = ['overlay', 'vfs'];
+
+export interface Config {
+  readonly rootless: boolean;
+  readonly uid: number;
+  /** Persistent store: images, layers, the state database. */
+  readonly graphRoot: string;
+  /** Volatile state: mounts, exit files, sockets. */
+  readonly runRoot: string;
+  readonly tmpDir: string;
+  /** undefined means "choose": overlay where the kernel has it, else vfs. */
+  readonly storageDriver: StorageDriverName | undefined;
+  readonly storageOpts: readonly string[];
+  readonly runtime: string;
+  readonly runtimeFlags: readonly string[];
+  readonly conmon: string | undefined;
+  readonly cgroupManager: string;
+  readonly eventsBackend: string;
+  readonly logLevel: string;
+  /** The files that contributed, in the order they were applied. */
+  readonly files: readonly string[];
+  readonly home: string;
+  readonly configHome: string;
+}
+
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
+
+type Toml = Record<string, unknown>;
+
+function readToml(path: string, parse: (s: string) => Toml): Toml {
+  try {
+    return parse(readFileSync(path, 'utf8'));
+  } catch (err) {
+    const reason = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new SkiffError('config', `reading configuration ${path}: ${reason}`, { cause: err });
+  }
+}
+
+function str(table: unknown, key: string): string | undefined {
+  if (typeof table !== 'object' || table === null) return undefined;
+  const v = (table as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function strList(table: unknown, key: string): string[] | undefined {
+  if (typeof table !== 'object' || table === null) return undefined;
+  const v = (table as Record<string, unknown>)[key];
+  return Array.isArray(v) && v.every((x) => typeof x === 'string') ? (v as string[]) : undefined;
+}
+
+export interface ResolveOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly uid?: number;
+  /** Overrides for tests: the system and user config directories. */
+  readonly systemConfigDirs?: readonly string[];
+}
+
+export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}): Config {
+  const env = opts.env ?? process.env;
+  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  const rootless = uid !== 0;
+  const home = env.HOME || homedir();
+  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
+  const dataHome = env.XDG_DATA_HOME || join(home, '.local', 'share');
+
+  let graphRoot = rootless ? join(dataHome, 'skiff') : '/var/lib/skiff';
+  let runRoot = rootless
+    ? env.XDG_RUNTIME_DIR
+      ? join(env.XDG_RUNTIME_DIR, 'skiff')
+      : `/tmp/skiff-run-${uid}`
+    : '/run/skiff';
+  let storageDriver: string | undefined;
+  let storageOpts: string[] = [];
+  let runtime = 'crun';
+  let conmon: string | undefined;
+  let cgroupManager = 'cgroupfs';
+  let eventsBackend = 'file';
+  const files: string[] = [];
+
+  const load = (path: string): Toml | undefined => {
+    if (!existsSync(path)) return undefined;
+    files.push(path);
+    return readToml(path, parseToml as (s: string) => Toml);
+  };
+
+  // containers.conf: the vendor file, the admin's file, then the user's (rootless) and
+  // CONTAINERS_CONF, which replaces them all as in Podman.
+  const confPaths = env.CONTAINERS_CONF
+    ? [env.CONTAINERS_CONF]
+    : [
+        ...(opts.systemConfigDirs ?? ['/usr/share/containers', '/etc/containers']).map((d) => join(d, 'containers.conf')),
+        ...(rootless ? [join(configHome, 'containers', 'containers.conf')] : []),
+      ];
+  for (const p of confPaths) {
+    const t = load(p);
+    if (!t) continue;
+    const engine = t.engine;
+    runtime = str(engine, 'runtime') ?? runtime;
+    cgroupManager = str(engine, 'cgroup_manager') ?? cgroupManager;
+    eventsBackend = str(engine, 'events_logger') ?? eventsBackend;
+    const conmonPaths = strList(engine, 'conmon_path');
+    if (conmonPaths) conmon = conmonPaths.find((c) => existsSync(c)) ?? conmon;
+  }
+
+  // storage.conf: the driver and its options apply; skiff keeps its own graph and run roots,
+  // because the on-disk layout is skiff's own and must never be mixed with Podman's.
+  const storagePath = env.CONTAINERS_STORAGE_CONF ?? (rootless ? join(configHome, 'containers', 'storage.conf') : '/etc/containers/storage.conf');
+  const storage = load(storagePath);
+  if (storage) {
+    const s = storage.storage;
+    storageDriver = str(s, 'driver') || storageDriver;
+    const optsTable = typeof s === 'object' && s !== null ? (s as Toml).options : undefined;
+    storageOpts = strList(optsTable, 'mountopt') ? [`mountopt=${strList(optsTable, 'mountopt')}`] : storageOpts;
+  }
+
+  if (global.root) graphRoot = global.root;
+  if (global.runroot) runRoot = global.runroot;
+  if (global.storageDriver) storageDriver = global.storageDriver;
+  if (global.storageOpts?.length) storageOpts = [...global.storageOpts];
+  if (global.runtime) runtime = global.runtime;
+  if (global.conmon) conmon = global.conmon;
+  if (global.cgroupManager) cgroupManager = global.cgroupManager;
+  if (global.eventsBackend) eventsBackend = global.eventsBackend;
+
+  if (storageDriver !== undefined && !(STORAGE_DRIVERS as readonly string[]).includes(storageDriver)) {
+    throw new SkiffError('invalid-argument', `unknown storage driver "${storageDriver}": supported drivers are ${STORAGE_DRIVERS.join(', ')}`);
+  }
+  if (!['cgroupfs', 'systemd'].includes(cgroupManager)) {
+    throw new SkiffError('invalid-argument', `invalid cgroup manager "${cgroupManager}": must be "cgroupfs" or "systemd"`);
+  }
+  if (!['file', 'journald', 'none'].includes(eventsBackend)) {
+    throw new SkiffError('invalid-argument', `invalid events backend "${eventsBackend}": must be "file", "journald" or "none"`);
+  }
+  const logLevel = global.logLevel ?? 'warn';
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new SkiffError('invalid-argument', `"${logLevel}" is not a valid log level; valid levels are ${LOG_LEVELS.join(', ')}`);
+  }
+
+  return {
+    rootless,
+    uid,
+    graphRoot,
+    runRoot,
+    tmpDir: global.tmpdir ?? join(runRoot, 'tmp'),
+    storageDriver: storageDriver as StorageDriverName | undefined,
+    storageOpts,
+    runtime,
+    runtimeFlags: global.runtimeFlags ?? [],
+    conmon,
+    cgroupManager,
+    eventsBackend,
+    logLevel,
+    files,
+    home,
+    configHome,
+  };
+}

@@ -1,0 +1,460 @@
+/**
+ * Image operations on the local store: lookup by Podman's rules, list, inspect, history,
+ * tag/untag, remove, prune, tree. Transfers (import/load/save) live in transfer.ts.
+ */
+import { join } from 'node:path';
+import { localName, lookupCandidates } from '../image/names.ts';
+import type { ImageRecord } from '../image/store.ts';
+import type { HistoryEntry, ImageConfig } from '../image/types.ts';
+import { SkiffError } from '../util/errors.ts';
+import type { Store } from './store.ts';
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
+
+export function notKnown(input: string): SkiffError {
+  return new SkiffError('image-not-known', `${input}: image not known`);
+}
+
+export interface ImageListOptions {
+  readonly all?: boolean;
+  readonly filters?: readonly string[];
+}
+
+export interface RemoveReport {
+  readonly untagged: string[];
+  readonly deleted: string[];
+  readonly errors: SkiffError[];
+}
+
+export class ImageService {
+  readonly store: Store;
+
+  constructor(store: Store) {
+    this.store = store;
+  }
+
+  /** Finds an image by ID, ID prefix, name or name@digest, with Podman's short-name rules. */
+  find(input: string): ImageRecord | undefined {
+    const images = this.store.images;
+    const bare = input.startsWith('sha256:') && HEX64.test(input.slice(7)) ? input.slice(7) : input;
+    if (HEX64.test(bare)) return images.get(bare);
+    // containers/storage looks the raw input up as a name, then as a unique ID prefix,
+    // before any normalisation.
+    const exact = images.byName(input);
+    if (exact) return exact;
+    if (HEX_PREFIX.test(input)) {
+      const ids = images.idsWithPrefix(input);
+      if (ids.length === 1) return images.get(ids[0]);
+      if (ids.length > 1) return undefined; // ambiguous: Podman reports it as not known
+    }
+    for (const c of lookupCandidates(input)) {
+      if (c.kind === 'name') {
+        const img = images.byName(c.name);
+        if (img) return img;
+      } else if (c.kind === 'digest') {
+        // Prefer an image named in the same repository; a digest alone identifies the content.
+        const hits = images.byDigest(c.digest);
+        const found = hits.find((img) => img.names.some((n) => repoOf(n) === c.repo)) ?? hits[0];
+        if (found) return found;
+      } else {
+        const hits = images.namesEndingWith(c.suffix);
+        if (hits.length > 0) return images.get(hits[0].imageId);
+      }
+    }
+    return undefined;
+  }
+
+  resolve(input: string): ImageRecord {
+    const img = this.find(input);
+    if (!img) throw notKnown(input);
+    return img;
+  }
+
+  list(opts: ImageListOptions = {}): ImageRecord[] {
+    const all = this.store.images.list();
+    const parents = this.#parentIds(all);
+    const filters = parseFilters(opts.filters ?? []);
+    const out = all.filter((img) => {
+      // Hidden without --all: untagged images that are parents of other images (intermediate).
+      if (!opts.all && img.names.length === 0 && parents.has(img.id)) return false;
+      return filters.every((f) => f(img, { parents, resolve: (s) => this.resolve(s), config: (i) => this.config(i) }));
+    });
+    return out;
+  }
+
+  config(img: ImageRecord): ImageConfig {
+    return this.store.images.config(img);
+  }
+
+  /** IDs of images that are the parent of another image (their top layer is another's parent layer). */
+  #parentIds(all: readonly ImageRecord[]): Set<string> {
+    const byTop = new Map<string, string>();
+    for (const img of all) if (img.topLayer) byTop.set(img.topLayer, img.id);
+    const parents = new Set<string>();
+    for (const img of all) {
+      if (!img.topLayer) continue;
+      const parentLayer = this.store.layers.get(img.topLayer)?.parent;
+      const p = parentLayer ? byTop.get(parentLayer) : undefined;
+      if (p && p !== img.id) parents.add(p);
+    }
+    return parents;
+  }
+
+  /** The image whose top layer is this image's top layer's parent, as Podman's "Parent". */
+  parentOf(img: ImageRecord): ImageRecord | undefined {
+    if (!img.topLayer) return undefined;
+    const parentLayer = this.store.layers.get(img.topLayer)?.parent;
+    if (!parentLayer) return undefined;
+    return this.store.images.list().find((i) => i.topLayer === parentLayer && i.id !== img.id);
+  }
+
+  isDangling(img: ImageRecord, parents?: Set<string>): boolean {
+    return img.names.length === 0 && !(parents ?? this.#parentIds(this.store.images.list())).has(img.id);
+  }
+
+  inspect(input: string): ImageInspect {
+    const img = this.resolve(input);
+    const config = this.config(img);
+    const manifest = this.store.images.manifest(img);
+    const layers = this.store.layers.chain(img.topLayer);
+    const repoTags = img.names.filter((n) => !n.includes('@'));
+    const history: HistoryEntry[] = config.history ?? [];
+    const comment = typeof config.comment === 'string' ? config.comment : (history.at(-1)?.comment ?? '');
+    const top = layers[0];
+    let graphData: Record<string, string> | null = null;
+    if (top && this.store.driver === 'overlay') {
+      const home = this.store.layers.home;
+      graphData = {};
+      if (layers.length > 1) graphData.LowerDir = layers.slice(1).map((l) => join(home, l.id, 'diff')).join(':');
+      graphData.UpperDir = join(home, top.id, 'diff');
+      graphData.WorkDir = join(home, top.id, 'work');
+    }
+    return {
+      Id: img.id,
+      Digest: img.manifestDigest,
+      RepoTags: repoTags,
+      RepoDigests: repoDigests(img),
+      Parent: this.parentOf(img)?.id ?? '',
+      Comment: comment,
+      Created: config.created ?? '0001-01-01T00:00:00Z',
+      Config: config.config ?? {},
+      Version: typeof config.docker_version === 'string' ? config.docker_version : '',
+      Author: config.author ?? '',
+      Architecture: config.architecture ?? '',
+      Os: config.os ?? '',
+      Size: img.size,
+      VirtualSize: img.size,
+      GraphDriver: { Name: this.store.driver, Data: graphData },
+      RootFS: { Type: 'layers', Layers: config.rootfs.diff_ids },
+      Labels: config.config?.Labels && Object.keys(config.config.Labels).length > 0 ? config.config.Labels : null,
+      Annotations: manifest.annotations ?? {},
+      ManifestType: img.manifestMediaType,
+      User: config.config?.User ?? '',
+      History: history,
+      NamesHistory: img.namesHistory,
+    };
+  }
+
+  history(input: string): HistoryRow[] {
+    const img = this.resolve(input);
+    const config = this.config(img);
+    const layers = this.store.layers.chain(img.topLayer).reverse();
+    const entries = config.history ?? [];
+    const rows: HistoryRow[] = [];
+    let layerIndex = 0;
+    for (const h of entries) {
+      let size = 0;
+      if (!h.empty_layer) {
+        size = layers[layerIndex]?.diffSize ?? 0;
+        layerIndex++;
+      }
+      rows.push({ id: '<missing>', created: h.created ? Date.parse(h.created) : 0, createdBy: h.created_by ?? '', size, comment: h.comment ?? '', tags: [] });
+    }
+    rows.reverse();
+    if (rows.length > 0) rows[0] = { ...rows[0], id: img.id, tags: img.names.slice() };
+    else rows.push({ id: img.id, created: img.created, createdBy: '', size: img.size, comment: '', tags: img.names.slice() });
+    return rows;
+  }
+
+  async tag(input: string, targets: readonly string[]): Promise<void> {
+    const names = targets.map((t) => localName(t));
+    await this.store.write(async () => {
+      const img = this.resolve(input);
+      this.store.images.tag(img.id, names);
+    });
+  }
+
+  /** Removes the given names (all names when none are given). */
+  async untag(input: string, targets: readonly string[]): Promise<void> {
+    await this.store.write(async () => {
+      const img = this.resolve(input);
+      if (targets.length === 0) {
+        this.store.images.untag(img.id);
+        return;
+      }
+      for (const t of targets) {
+        const name = localName(t);
+        const removed = this.store.images.untag(img.id, [name]);
+        if (removed.length === 0) throw new SkiffError('image-not-known', `${name}: tag not known`);
+      }
+    });
+  }
+
+  /**
+   * Podman's rmi: a name that is one of several names of an image only untags it; otherwise
+   * the image is deleted (with all its names). Each input is handled on its own and errors
+   * are collected, so one bad name does not stop the others.
+   */
+  async remove(inputs: readonly string[], opts: { force?: boolean; all?: boolean; inUse?: (id: string) => string[] } = {}): Promise<RemoveReport> {
+    const report: RemoveReport = { untagged: [], deleted: [], errors: [] };
+    await this.store.write(async () => {
+      const targets = opts.all ? this.store.images.list().map((i) => i.id) : inputs;
+      for (const input of targets) {
+        try {
+          const img = this.resolve(input);
+          const users = opts.inUse?.(img.id) ?? [];
+          if (users.length > 0 && !opts.force) {
+            throw new SkiffError('image-in-use', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`, {
+              exitCode: 2,
+            });
+          }
+          const byName = !opts.all && img.names.length > 1 && !isIdInput(input, img.id) ? this.#matchingName(img, input) : undefined;
+          if (byName) {
+            this.store.images.untag(img.id, [byName]);
+            report.untagged.push(byName);
+            continue;
+          }
+          if (!opts.force && this.#hasChildren(img)) {
+            throw new SkiffError('image-in-use', `image has dependent child images`, { exitCode: 2 });
+          }
+          report.untagged.push(...img.names);
+          this.store.images.remove(img.id);
+          report.deleted.push(img.id);
+        } catch (e) {
+          if (e instanceof SkiffError) report.errors.push(e);
+          else throw e;
+        }
+      }
+    });
+    return report;
+  }
+
+  #matchingName(img: ImageRecord, input: string): string | undefined {
+    if (img.names.includes(input)) return input;
+    for (const c of lookupCandidates(input)) {
+      if (c.kind === 'name' && img.names.includes(c.name)) return c.name;
+      if (c.kind === 'suffix') {
+        const n = img.names.find((x) => x.endsWith(c.suffix));
+        if (n) return n;
+      }
+    }
+    return undefined;
+  }
+
+  #hasChildren(img: ImageRecord): boolean {
+    return this.store.images.childrenOf(img).length > 0;
+  }
+
+  /** Removes dangling images (all unused images with `all`), repeating while removals expose more. */
+  async prune(opts: { all?: boolean; filters?: readonly string[]; inUse?: (id: string) => string[] } = {}): Promise<string[]> {
+    const removed: string[] = [];
+    await this.store.write(async () => {
+      const filters = parseFilters(opts.filters ?? []);
+      for (let round = 0; round < 1000; round++) {
+        const all = this.store.images.list();
+        const parents = this.#parentIds(all);
+        const victims = all.filter(
+          (img) =>
+            (opts.all ? true : img.names.length === 0) &&
+            !parents.has(img.id) &&
+            (opts.inUse?.(img.id) ?? []).length === 0 &&
+            filters.every((f) => f(img, { parents, resolve: (s) => this.resolve(s), config: (i) => this.config(i) })),
+        );
+        if (victims.length === 0) break;
+        for (const v of victims) {
+          this.store.images.remove(v.id);
+          removed.push(v.id);
+        }
+      }
+    });
+    return removed;
+  }
+
+  tree(input: string, opts: { whatRequires?: boolean } = {}): TreeData {
+    const img = this.resolve(input);
+    const layers = this.store.layers.chain(img.topLayer).reverse();
+    const all = this.store.images.list();
+    const topOf = new Map<string, string[]>();
+    for (const other of all) {
+      if (!other.topLayer) continue;
+      const tags = other.names.length > 0 ? other.names : [];
+      topOf.set(other.topLayer, [...(topOf.get(other.topLayer) ?? []), ...tags]);
+    }
+    const children = opts.whatRequires ? all.filter((o) => o.id !== img.id && this.store.layers.chain(o.topLayer).some((l) => l.id === img.topLayer)) : [];
+    return {
+      id: img.id,
+      names: img.names,
+      size: img.size,
+      layers: layers.map((l) => ({ id: l.id, size: l.diffSize, topOf: topOf.get(l.id) ?? [] })),
+      children: children.map((c) => ({ id: c.id, names: c.names })),
+    };
+  }
+}
+
+function isIdInput(input: string, id: string): boolean {
+  const bare = input.startsWith('sha256:') ? input.slice(7) : input;
+  return HEX_PREFIX.test(bare) && id.startsWith(bare);
+}
+
+export function repoOf(name: string): string {
+  const at = name.indexOf('@');
+  if (at >= 0) return name.slice(0, at);
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(0, colon) : name;
+}
+
+export function tagOf(name: string): string | undefined {
+  if (name.includes('@')) return undefined;
+  const slash = name.lastIndexOf('/');
+  const colon = name.lastIndexOf(':');
+  return colon > slash ? name.slice(colon + 1) : undefined;
+}
+
+/** `repo@digest` for every repository the image is named in, for every digest it is known by. */
+export function repoDigests(img: ImageRecord): string[] {
+  const repos = [...new Set(img.names.map(repoOf))];
+  const out: string[] = [];
+  for (const r of repos) for (const d of img.digests) out.push(`${r}@${d}`);
+  return out;
+}
+
+interface FilterEnv {
+  readonly parents: Set<string>;
+  resolve(s: string): ImageRecord;
+  config(img: ImageRecord): ImageConfig;
+}
+type ImageFilter = (img: ImageRecord, env: FilterEnv) => boolean;
+
+/** Go's filepath.Match-style glob, as Podman uses for reference= filters. */
+function globToRegExp(glob: string): RegExp {
+  let re = '';
+  for (const ch of glob) {
+    if (ch === '*') re += '[^/]*';
+    else if (ch === '?') re += '[^/]';
+    else re += ch.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`);
+}
+
+export function parseFilters(specs: readonly string[]): ImageFilter[] {
+  const byKey = new Map<string, string[]>();
+  for (const spec of specs) {
+    const eq = spec.indexOf('=');
+    if (eq <= 0) throw new SkiffError('invalid-argument', `invalid image filter "${spec}": bad format, expected "key=value"`);
+    const key = spec.slice(0, eq);
+    byKey.set(key, [...(byKey.get(key) ?? []), spec.slice(eq + 1)]);
+  }
+  const out: ImageFilter[] = [];
+  for (const [key, values] of byKey) {
+    switch (key) {
+      case 'reference':
+        // Several reference filters: an image passes when any matches.
+        out.push((img) =>
+          values.some((v) => {
+            const re = globToRegExp(v);
+            return img.names.some((n) => {
+              const repo = repoOf(n);
+              const short = repo.replace(/^[^/]+\//, '');
+              const tag = tagOf(n);
+              return [n, repo, short, tag ? `${short}:${tag}` : short, repo.split('/').at(-1) ?? ''].some((c) => re.test(c)) || n.endsWith(`/${v}`);
+            });
+          }),
+        );
+        break;
+      case 'dangling': {
+        const want = values.at(-1);
+        if (want !== 'true' && want !== 'false') throw new SkiffError('invalid-argument', `invalid dangling filter value "${want}"`);
+        out.push((img, env) => (img.names.length === 0 && !env.parents.has(img.id)) === (want === 'true'));
+        break;
+      }
+      case 'label':
+        out.push((img, env) =>
+          values.every((v) => {
+            const labels = env.config(img).config?.Labels ?? {};
+            const eq = v.indexOf('=');
+            if (eq < 0) return v in labels;
+            return labels[v.slice(0, eq)] === v.slice(eq + 1);
+          }),
+        );
+        break;
+      case 'before':
+        out.push((img, env) => values.every((v) => img.created < env.resolve(v).created));
+        break;
+      case 'since':
+      case 'after':
+        out.push((img, env) => values.every((v) => img.created > env.resolve(v).created));
+        break;
+      case 'id':
+        out.push((img) => values.some((v) => img.id.startsWith(v.replace(/^sha256:/, ''))));
+        break;
+      case 'digest':
+        out.push((img) => values.some((v) => img.digests.includes(v)));
+        break;
+      case 'intermediate': {
+        const want = values.at(-1) === 'true';
+        out.push((img, env) => (img.names.length === 0 && env.parents.has(img.id)) === want);
+        break;
+      }
+      case 'readonly':
+        out.push(() => values.at(-1) !== 'true');
+        break;
+      default:
+        throw new SkiffError('invalid-argument', `unsupported image filter "${key}"`);
+    }
+  }
+  return out;
+}
+
+export interface ImageInspect {
+  Id: string;
+  Digest: string;
+  RepoTags: string[];
+  RepoDigests: string[];
+  Parent: string;
+  Comment: string;
+  Created: string;
+  Config: object;
+  Version: string;
+  Author: string;
+  Architecture: string;
+  Os: string;
+  Size: number;
+  VirtualSize: number;
+  GraphDriver: { Name: string; Data: Record<string, string> | null };
+  RootFS: { Type: string; Layers: string[] };
+  Labels: Record<string, string> | null;
+  Annotations: Record<string, string>;
+  ManifestType: string;
+  User: string;
+  History: HistoryEntry[];
+  NamesHistory: readonly string[];
+}
+
+export interface HistoryRow {
+  readonly id: string;
+  readonly created: number;
+  readonly createdBy: string;
+  readonly size: number;
+  readonly comment: string;
+  readonly tags: string[];
+}
+
+export interface TreeData {
+  readonly id: string;
+  readonly names: readonly string[];
+  readonly size: number;
+  readonly layers: { id: string; size: number; topOf: string[] }[];
+  readonly children: { id: string; names: readonly string[] }[];
+}

@@ -1,0 +1,148 @@
+/** Facts about the host, the store and the runtime, for `skiff info`. */
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { cpus, freemem, hostname, release, totalmem, uptime } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { VERSION } from '../version.ts';
+import type { Engine } from './engine.ts';
+import { goArch } from './transfer.ts';
+
+export const DEFAULT_CAPABILITIES = [
+  'CAP_CHOWN',
+  'CAP_DAC_OVERRIDE',
+  'CAP_FOWNER',
+  'CAP_FSETID',
+  'CAP_KILL',
+  'CAP_NET_BIND_SERVICE',
+  'CAP_SETFCAP',
+  'CAP_SETGID',
+  'CAP_SETPCAP',
+  'CAP_SETUID',
+  'CAP_SYS_CHROOT',
+];
+
+/** Finds an executable on PATH (or returns an absolute path as is when it exists). */
+export function findExecutable(name: string): string | undefined {
+  if (name.includes('/')) return existsSync(name) ? name : undefined;
+  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin').split(delimiter)) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  for (const dir of ['/usr/libexec/podman', '/usr/lib/podman', '/usr/sbin', '/sbin']) {
+    const p = join(dir, name);
+    if (existsSync(p)) return p;
+  }
+  return undefined;
+}
+
+function versionOf(path: string | undefined): string {
+  if (!path) return '';
+  const r = spawnSync(path, ['--version'], { encoding: 'utf8', timeout: 5000 });
+  return (r.stdout ?? '').trim();
+}
+
+export function cgroupVersion(): 'v1' | 'v2' {
+  try {
+    const t = statfsSync('/sys/fs/cgroup').type;
+    return t === 0x63677270 ? 'v2' : 'v1';
+  } catch {
+    return 'v1';
+  }
+}
+
+function cgroupControllers(version: 'v1' | 'v2'): string[] {
+  try {
+    if (version === 'v2') return readFileSync('/sys/fs/cgroup/cgroup.controllers', 'utf8').trim().split(/\s+/).filter(Boolean);
+    const lines = readFileSync('/proc/self/cgroup', 'utf8').trim().split('\n');
+    const out: string[] = [];
+    for (const l of lines) {
+      const ctrls = l.split(':')[1];
+      for (const c of ctrls.split(',')) if (c && !c.startsWith('name=') && !out.includes(c)) out.push(c);
+    }
+    return out;
+  } catch {
+    return [];
+  }
+}
+
+function distribution(): { distribution: string; version: string; codename?: string } {
+  try {
+    const kv = Object.fromEntries(
+      readFileSync('/etc/os-release', 'utf8')
+        .split('\n')
+        .filter((l) => l.includes('='))
+        .map((l) => {
+          const i = l.indexOf('=');
+          return [l.slice(0, i), l.slice(i + 1).replace(/^"|"$/g, '')];
+        }),
+    );
+    return { distribution: kv.ID ?? 'unknown', version: kv.VERSION_ID ?? 'unknown', ...(kv.VERSION_CODENAME ? { codename: kv.VERSION_CODENAME } : {}) };
+  } catch {
+    return { distribution: 'unknown', version: 'unknown' };
+  }
+}
+
+function formatUptime(secs: number): string {
+  const h = Math.floor(secs / 3600);
+  const m = Math.floor((secs % 3600) / 60);
+  const s = (secs % 60).toFixed(2);
+  return `${h}h ${m}m ${s}s (Approximately ${(secs / 86400).toFixed(2)} days)`;
+}
+
+export function versionInfo(): Record<string, unknown> {
+  return {
+    APIVersion: VERSION,
+    Version: VERSION,
+    NodeVersion: process.version,
+    GitCommit: '',
+    BuiltTime: '',
+    Built: 0,
+    OsArch: `linux/${goArch()}`,
+    Os: 'linux',
+  };
+}
+
+export function systemInfo(engine: Engine): Record<string, unknown> {
+  const cfg = engine.config;
+  const cgv = cgroupVersion();
+  const runtimePath = findExecutable(cfg.runtime);
+  const conmonPath = cfg.conmon ?? findExecutable('conmon');
+  const store = engine.store;
+  const imageCount = store.images.list().length;
+  const seccompProfile = ['/usr/share/containers/seccomp.json', '/etc/containers/seccomp.json'].find((p) => existsSync(p)) ?? '';
+  return {
+    host: {
+      arch: goArch(),
+      cgroupManager: cfg.cgroupManager,
+      cgroupVersion: cgv,
+      cgroupControllers: cgroupControllers(cgv),
+      conmon: { path: conmonPath ?? '', version: versionOf(conmonPath) },
+      cpus: cpus().length,
+      distribution: distribution(),
+      eventLogger: cfg.eventsBackend,
+      hostname: hostname(),
+      kernel: release(),
+      memFree: freemem(),
+      memTotal: totalmem(),
+      ociRuntime: { name: cfg.runtime.split('/').at(-1), path: runtimePath ?? '', version: versionOf(runtimePath) },
+      os: 'linux',
+      security: {
+        capabilities: DEFAULT_CAPABILITIES.join(','),
+        rootless: cfg.rootless,
+        seccompEnabled: seccompProfile !== '',
+        seccompProfilePath: seccompProfile,
+      },
+      uptime: formatUptime(uptime()),
+    },
+    store: {
+      configFile: cfg.files.find((f) => f.endsWith('storage.conf')) ?? '',
+      containerStore: { number: 0, paused: 0, running: 0, stopped: 0 },
+      graphDriverName: store.driver,
+      graphRoot: cfg.graphRoot,
+      imageStore: { number: imageCount },
+      runRoot: cfg.runRoot,
+    },
+    registries: {},
+    version: versionInfo(),
+  };
+}

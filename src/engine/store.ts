@@ -1,0 +1,82 @@
+/**
+ * The opened store: state DB, blobs, layers and images of one graph root, and the lock that
+ * serialises writers. Lock order: the store lock is taken before any DB write transaction
+ * and never while one is open.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config, StorageDriverName } from '../config/config.ts';
+import { BlobStore } from '../image/blobs.ts';
+import { ImageStore } from '../image/store.ts';
+import { StateDb } from '../state/db.ts';
+import { LayerStore } from '../storage/layers.ts';
+import { SkiffError } from '../util/errors.ts';
+import { FileLock } from '../util/lock.ts';
+
+export class Store {
+  readonly config: Config;
+  readonly db: StateDb;
+  readonly blobs: BlobStore;
+  readonly layers: LayerStore;
+  readonly images: ImageStore;
+  readonly driver: StorageDriverName;
+  readonly #lock: FileLock;
+
+  constructor(config: Config) {
+    this.config = config;
+    mkdirSync(config.graphRoot, { recursive: true, mode: 0o700 });
+    this.db = StateDb.open(join(config.graphRoot, 'skiff.db'));
+    this.driver = this.#chooseDriver();
+    this.blobs = new BlobStore(config.graphRoot);
+    this.layers = new LayerStore({ graphRoot: config.graphRoot, driver: this.driver, db: this.db, rootless: config.rootless });
+    this.images = new ImageStore(this.db, this.blobs, this.layers);
+    this.#lock = new FileLock(join(config.graphRoot, 'storage.lock'));
+  }
+
+  /** The driver is fixed when the store is first used; asking for another one later is an error,
+   * as in Podman, because layers of one driver are useless to the other. */
+  #chooseDriver(): StorageDriverName {
+    const stored = this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'driver'")?.value as StorageDriverName | undefined;
+    const wanted = this.config.storageDriver;
+    if (stored) {
+      if (wanted && wanted !== stored) {
+        throw new SkiffError(
+          'config',
+          `database storage driver "${stored}" does not match our storage driver "${wanted}": to change the driver, remove ${this.config.graphRoot} (all images and containers) or use a different --root`,
+        );
+      }
+      return stored;
+    }
+    const driver = wanted ?? (overlaySupported() ? 'overlay' : 'vfs');
+    this.db.write(() => this.db.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('driver', ?)", driver));
+    return this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'driver'")?.value as StorageDriverName;
+  }
+
+  /**
+   * Runs a mutation under the store lock, after finishing whatever a crashed writer left.
+   * Recovery runs only here, so read-only commands stay cheap.
+   */
+  async write<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#lock.with(async () => {
+      this.recover();
+      return fn();
+    });
+  }
+
+  recover(): void {
+    this.layers.recover();
+    this.blobs.recover(this.images.ownedBlobs());
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function overlaySupported(): boolean {
+  try {
+    return existsSync('/proc/filesystems') && /\toverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Schema migrations, applied in order; PRAGMA user_version is the number applied.
+ * Never edit a released migration: append a new one.
+ *
+ * Times are integer milliseconds since the epoch. Digests are stored as `sha256:<hex>`,
+ * IDs as bare hex.
+ */
+export const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE layers (
+    id                TEXT PRIMARY KEY,
+    parent            TEXT REFERENCES layers(id),
+    driver            TEXT NOT NULL,
+    link              TEXT NOT NULL,            -- short name under <driver>/l/ for overlay lowerdirs
+    diff_digest       TEXT NOT NULL,            -- sha256 of the uncompressed tar (the diffID)
+    diff_size         INTEGER NOT NULL,         -- bytes of the uncompressed tar
+    compressed_digest TEXT,                     -- digest of the blob it came from, if compressed
+    compressed_size   INTEGER,
+    content_size      INTEGER NOT NULL,         -- sum of regular file sizes
+    created           INTEGER NOT NULL
+  );
+  CREATE INDEX layers_parent ON layers(parent);
+  CREATE INDEX layers_diff ON layers(diff_digest);
+
+  CREATE TABLE images (
+    id                  TEXT PRIMARY KEY,       -- hex of the config digest
+    top_layer           TEXT REFERENCES layers(id),
+    manifest_digest     TEXT NOT NULL,
+    manifest_media_type TEXT NOT NULL,
+    created             INTEGER NOT NULL,       -- from the config's "created"
+    stored              INTEGER NOT NULL,       -- when it entered this store
+    size                INTEGER NOT NULL        -- sum of the layers' content sizes
+  );
+
+  -- One row per name ("localhost/busybox:latest"); a name belongs to at most one image.
+  CREATE TABLE image_names (
+    name     TEXT PRIMARY KEY,
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    added    INTEGER NOT NULL
+  );
+  CREATE INDEX image_names_image ON image_names(image_id);
+
+  -- Every manifest digest an image is known by (for RepoDigests and name@digest lookups).
+  CREATE TABLE image_digests (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    digest   TEXT NOT NULL,
+    PRIMARY KEY (image_id, digest)
+  );
+  CREATE INDEX image_digests_digest ON image_digests(digest);
+
+  -- Names an image has had, newest first (Podman's NamesHistory).
+  CREATE TABLE image_name_history (
+    image_id TEXT NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+    name     TEXT NOT NULL,
+    added    INTEGER NOT NULL,
+    PRIMARY KEY (image_id, name)
+  );
+  `,
+];

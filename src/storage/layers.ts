@@ -1,0 +1,255 @@
+/**
+ * The layer store: each layer's files in a directory of its own, recorded in the state DB.
+ *
+ * On disk (overlay):  <graph>/overlay/<id>/{diff/, link, lower, tar-split.gz}
+ *                     <graph>/overlay/l/<link> -> ../<id>/diff     (short lowerdir names)
+ *           (vfs):    <graph>/vfs/<id>/{rootfs/, tar-split.gz}     (rootfs = parent + this diff)
+ *
+ * Crash safety (DESIGN §4): a layer is extracted into <driver>/staging-<random>, renamed to
+ * <driver>/<id> in one step, and only then recorded in the DB. Whatever a crash leaves is a
+ * staging dir or a layer dir the DB does not own; recover() removes both. Callers hold the
+ * store lock around every mutation here.
+ */
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { StorageDriverName } from '../config/config.ts';
+import type { StateDb } from '../state/db.ts';
+import { SkiffError } from '../util/errors.ts';
+import { sha256, tapHash } from '../util/stream.ts';
+import { applyLayer } from './apply.ts';
+import { createSplitWriter, reassemble } from './tar/split.ts';
+
+export interface LayerRecord {
+  readonly id: string;
+  readonly parent: string | null;
+  readonly driver: StorageDriverName;
+  readonly link: string;
+  readonly diffDigest: string;
+  readonly diffSize: number;
+  readonly compressedDigest: string | null;
+  readonly compressedSize: number | null;
+  readonly contentSize: number;
+  readonly created: number;
+}
+
+interface LayerRow {
+  id: string;
+  parent: string | null;
+  driver: string;
+  link: string;
+  diff_digest: string;
+  diff_size: number;
+  compressed_digest: string | null;
+  compressed_size: number | null;
+  content_size: number;
+  created: number;
+}
+
+function fromRow(r: LayerRow): LayerRecord {
+  return {
+    id: r.id,
+    parent: r.parent,
+    driver: r.driver as StorageDriverName,
+    link: r.link,
+    diffDigest: r.diff_digest,
+    diffSize: r.diff_size,
+    compressedDigest: r.compressed_digest,
+    compressedSize: r.compressed_size,
+    contentSize: r.content_size,
+    created: r.created,
+  };
+}
+
+/** Podman's layer ID rule for pulled/loaded layers: the first is the diffID hex, each next
+ * is sha256(parentID + "+" + diffID hex). */
+export function chainLayerId(parentId: string | null, diffDigest: string): string {
+  const hex = diffDigest.replace(/^sha256:/, '');
+  if (parentId === null) return hex;
+  return sha256().update(`${parentId}+${hex}`).digest('hex');
+}
+
+const LINK_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+function newLinkName(): string {
+  // 26 base32 characters, like containers/storage, so 128 lowerdirs fit in one page.
+  const bytes = randomBytes(26);
+  let s = '';
+  for (const b of bytes) s += LINK_ALPHABET[b & 31];
+  return s;
+}
+
+export interface CreateLayerOptions {
+  readonly id?: string;
+  readonly parent: string | null;
+  /** The uncompressed layer tar. */
+  readonly tar: AsyncIterable<Uint8Array>;
+  /** When given, the diffID the content must have: a mismatch is an error and nothing is kept. */
+  readonly expectedDiffDigest?: string;
+  readonly compressedDigest?: string;
+  readonly compressedSize?: number;
+}
+
+export class LayerStore {
+  readonly driver: StorageDriverName;
+  readonly home: string;
+  readonly #db: StateDb;
+  readonly #rootless: boolean;
+
+  constructor(opts: { graphRoot: string; driver: StorageDriverName; db: StateDb; rootless: boolean }) {
+    this.driver = opts.driver;
+    this.home = join(opts.graphRoot, opts.driver);
+    this.#db = opts.db;
+    this.#rootless = opts.rootless;
+  }
+
+  get(id: string): LayerRecord | undefined {
+    const r = this.#db.get<LayerRow>('SELECT * FROM layers WHERE id = ?', id);
+    return r ? fromRow(r) : undefined;
+  }
+
+  require(id: string): LayerRecord {
+    const l = this.get(id);
+    if (!l) throw new SkiffError('internal', `layer ${id} is not known to the store`);
+    return l;
+  }
+
+  list(): LayerRecord[] {
+    return this.#db.all<LayerRow>('SELECT * FROM layers ORDER BY created').map(fromRow);
+  }
+
+  /** The layer and its ancestors, top first. */
+  chain(topId: string | null): LayerRecord[] {
+    const out: LayerRecord[] = [];
+    let id = topId;
+    while (id) {
+      const l = this.require(id);
+      out.push(l);
+      id = l.parent;
+    }
+    return out;
+  }
+
+  /** The directory holding this layer's own files (overlay) or its full tree (vfs). */
+  diffDir(id: string): string {
+    return this.driver === 'overlay' ? join(this.home, id, 'diff') : join(this.home, id, 'rootfs');
+  }
+
+  #splitPath(id: string): string {
+    return join(this.home, id, 'tar-split.gz');
+  }
+
+  async create(opts: CreateLayerOptions): Promise<LayerRecord> {
+    if (opts.id && this.get(opts.id)) return this.require(opts.id);
+    if (opts.parent && !this.get(opts.parent)) throw new SkiffError('internal', `parent layer ${opts.parent} is not known to the store`);
+    mkdirSync(this.home, { recursive: true, mode: 0o700 });
+    const staging = join(this.home, `staging-${randomBytes(8).toString('hex')}`);
+    mkdirSync(staging, { mode: 0o700 });
+    try {
+      const content = this.driver === 'overlay' ? join(staging, 'diff') : join(staging, 'rootfs');
+      if (this.driver === 'vfs' && opts.parent) {
+        // cp -a keeps owners, modes, xattrs, devices and hard links, which fs.cp does not.
+        const cp = spawnSync('cp', ['-a', '--reflink=auto', this.diffDir(opts.parent), content], { encoding: 'utf8' });
+        if (cp.status !== 0) throw new SkiffError('io', `copying parent layer ${opts.parent}: ${cp.stderr.trim()}`);
+      } else {
+        mkdirSync(content, { mode: 0o555 });
+      }
+      const hash = sha256();
+      const counter = { bytes: 0 };
+      const split = await createSplitWriter(join(staging, 'tar-split.gz'));
+      const format = this.driver === 'vfs' ? 'vfs' : this.#rootless ? 'overlay-rootless' : 'overlay';
+      const { size } = await applyLayer(tapHash(opts.tar, hash, counter), { dest: content, format, rootless: this.#rootless, split });
+      await split.close();
+      const diffDigest = `sha256:${hash.digest('hex')}`;
+      if (opts.expectedDiffDigest && opts.expectedDiffDigest !== diffDigest) {
+        throw new SkiffError('digest-mismatch', `layer content digest ${diffDigest} does not match the expected diffID ${opts.expectedDiffDigest}`);
+      }
+      const id = opts.id ?? chainLayerId(opts.parent, diffDigest);
+      const existing = this.get(id);
+      if (existing) return existing;
+      const link = newLinkName();
+      if (this.driver === 'overlay') {
+        writeFileSync(join(staging, 'link'), link);
+        if (opts.parent) {
+          const lowers = [this.require(opts.parent).link, ...this.#lowerLinks(opts.parent)].map((l) => `l/${l}`);
+          writeFileSync(join(staging, 'lower'), lowers.join(':'));
+        }
+      }
+      const final = join(this.home, id);
+      rmSync(final, { recursive: true, force: true }); // an orphan of a crash: the DB does not own it
+      renameSync(staging, final);
+      if (this.driver === 'overlay') {
+        mkdirSync(join(this.home, 'l'), { recursive: true, mode: 0o700 });
+        symlinkSync(`../${id}/diff`, join(this.home, 'l', link));
+      }
+      const record: LayerRecord = {
+        id,
+        parent: opts.parent,
+        driver: this.driver,
+        link,
+        diffDigest,
+        diffSize: counter.bytes,
+        compressedDigest: opts.compressedDigest ?? null,
+        compressedSize: opts.compressedSize ?? null,
+        contentSize: size,
+        created: Date.now(),
+      };
+      this.#db.run(
+        `INSERT INTO layers (id, parent, driver, link, diff_digest, diff_size, compressed_digest, compressed_size, content_size, created)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        record.id,
+        record.parent,
+        record.driver,
+        record.link,
+        record.diffDigest,
+        record.diffSize,
+        record.compressedDigest,
+        record.compressedSize,
+        record.contentSize,
+        record.created,
+      );
+      return record;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  }
+
+  #lowerLinks(id: string): string[] {
+    return this.chain(id)
+      .slice(1)
+      .map((l) => l.link);
+  }
+
+  /** The layer's uncompressed tar, byte for byte as it was stored (its digest is the diffID). */
+  diffTar(id: string): AsyncIterable<Buffer> {
+    return reassemble(this.#splitPath(id), this.diffDir(id));
+  }
+
+  /** Removes a layer that nothing references. The DB row goes first: a crash after it leaves
+   * only an orphan directory, which recover() removes. */
+  remove(id: string): void {
+    const layer = this.get(id);
+    if (!layer) return;
+    this.#db.run('DELETE FROM layers WHERE id = ?', id);
+    if (this.driver === 'overlay') rmSync(join(this.home, 'l', layer.link), { force: true });
+    rmSync(join(this.home, id), { recursive: true, force: true });
+  }
+
+  /** Removes whatever a crash left: staging dirs, layer dirs the DB does not own, dangling links. */
+  recover(): void {
+    if (!existsSync(this.home)) return;
+    const owned = new Set(this.#db.all<{ id: string }>('SELECT id FROM layers WHERE driver = ?', this.driver).map((r) => r.id));
+    for (const name of readdirSync(this.home)) {
+      if (name === 'l') continue;
+      if (!owned.has(name)) rmSync(join(this.home, name), { recursive: true, force: true });
+    }
+    const linkDir = join(this.home, 'l');
+    if (!existsSync(linkDir)) return;
+    for (const link of readdirSync(linkDir)) {
+      const target = readlinkSync(join(linkDir, link));
+      const id = target.split('/')[1];
+      if (!owned.has(id)) rmSync(join(linkDir, link), { force: true });
+    }
+  }
+}

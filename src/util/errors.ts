@@ -1,0 +1,46 @@
+/**
+ * The one error type that reaches users. `code` is stable and type-checked so callers can
+ * switch on it; `message` is what the CLI prints after `Error: ` (Podman's wording where
+ * Podman's wording is the interface); `exitCode` is the process exit status the CLI uses.
+ */
+export type ErrorCode =
+  | 'usage' // bad flags or arguments (exit 125, with a "See 'skiff X --help'" line)
+  | 'invalid-argument' // a value that fails validation
+  | 'invalid-reference' // an image reference that does not parse
+  | 'image-not-known'
+  | 'ambiguous-id'
+  | 'image-in-use'
+  | 'no-such-object'
+  | 'already-exists'
+  | 'bad-archive' // an archive or tar that is missing, truncated, hostile or inconsistent
+  | 'digest-mismatch'
+  | 'unsafe-path' // a tar entry that would escape its root or write through a link
+  | 'unsupported'
+  | 'config' // a configuration file that cannot be read or parsed
+  | 'lock-timeout'
+  | 'io'
+  | 'internal';
+
+export class SkiffError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+
+  constructor(code: ErrorCode, message: string, opts: { exitCode?: number; hint?: string; cause?: unknown } = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'SkiffError';
+    this.code = code;
+    this.exitCode = opts.exitCode ?? 125;
+    this.hint = opts.hint;
+  }
+}
+
+export function isSkiffError(err: unknown, code?: ErrorCode): err is SkiffError {
+  return err instanceof SkiffError && (code === undefined || err.code === code);
+}
+
+/** The errno code of a Node system error (`ENOENT`, …), or undefined for other errors. */
+export function errnoCode(err: unknown): string | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string') return err.code;
+  return undefined;
+}

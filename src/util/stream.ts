@@ -1,0 +1,63 @@
+/** Small stream helpers shared by transports and storage. */
+import { createHash, type Hash } from 'node:crypto';
+import { createGunzip, createZstdDecompress } from 'node:zlib';
+import { pipeline, Readable } from 'node:stream';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Sniffs the compression of a blob from its first bytes. */
+export function detectCompression(head: Uint8Array): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head[0] === 0x28 && head[1] === 0xb5 && head[2] === 0x2f && head[3] === 0xfd) return 'zstd';
+  return 'none';
+}
+
+/** Passes chunks through while feeding them to a hash. */
+export async function* tapHash(source: AsyncIterable<Uint8Array>, hash: Hash, counter?: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    if (counter) counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * Decompresses a blob whose compression is sniffed from its first chunk. The returned
+ * iterable yields the uncompressed bytes; `compression` is known once iteration starts.
+ */
+export function decompress(source: AsyncIterable<Uint8Array>): { stream: AsyncIterable<Uint8Array>; compression: () => Compression } {
+  let kind: Compression = 'none';
+  async function* run(): AsyncGenerator<Uint8Array> {
+    const it = source[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) return;
+    kind = detectCompression(first.value);
+    async function* rest(): AsyncGenerator<Uint8Array> {
+      yield first.value;
+      for (;;) {
+        const r = await it.next();
+        if (r.done) return;
+        yield r.value;
+      }
+    }
+    if (kind === 'none') {
+      yield* rest();
+      return;
+    }
+    const inflater = kind === 'gzip' ? createGunzip() : createZstdDecompress();
+    // pipeline() destroys the inflater with the source's error, so iteration rethrows it.
+    yield* pipeline(Readable.from(rest()), inflater, () => {}) as AsyncIterable<Uint8Array>;
+  }
+  return { stream: run(), compression: () => kind };
+}
+
+export function sha256(): Hash {
+  return createHash('sha256');
+}
+
+/** Collects an async iterable into one Buffer (for small blobs only). */
+export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const c of source) parts.push(Buffer.from(c));
+  return Buffer.concat(parts);
+}
