@@ -22,7 +22,7 @@ export async function printInspect(
     try {
       found.push(lookup(n));
     } catch (e) {
-      if (isSkiffError(e) && (e.code === 'image-not-known' || e.code === 'no-such-object')) errors.push(describe(n, e));
+      if (isSkiffError(e) && (e.code === 'image-not-known' || e.code === 'no-such-object' || e.code === 'invalid-reference')) errors.push(describe(n, e));
       else throw e;
     }
   }
@@ -56,8 +56,8 @@ export const command: CommandSpec = {
       const { SkiffError } = await import('../util/errors.ts');
       throw new SkiffError('invalid-argument', `invalid type "${type}": must be one of "image", "all"`);
     }
-    return printInspect(ctx, ctx.args, ctx.flags.format as string, (name) => engine.images.inspect(name), (name) =>
-      type === 'image' ? `inspecting object: ${name}: image not known` : `inspecting object: no such object: "${name}"`,
+    return printInspect(ctx, ctx.args, ctx.flags.format as string, (name) => engine.images.inspect(name), (name, e) =>
+      type === 'image' ? `inspecting object: ${e.message}` : `inspecting object: no such object: "${name}"`,
     );
   },
 };

@@ -3,13 +3,13 @@
  * tag/untag, remove, prune, tree. Transfers (import/load/save) live in transfer.ts.
  */
 import { join } from 'node:path';
-import { localName, lookupCandidates } from '../image/names.ts';
+import { lookupCandidates } from '../image/names.ts';
+import { formatReference, parseLookupName, parseTagName } from '../image/reference.ts';
 import type { ImageRecord } from '../image/store.ts';
 import type { HistoryEntry, ImageConfig } from '../image/types.ts';
 import { SkiffError } from '../util/errors.ts';
 import type { Store } from './store.ts';
 
-const HEX64 = /^[0-9a-f]{64}$/;
 const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
 
 export function notKnown(input: string): SkiffError {
@@ -34,21 +34,17 @@ export class ImageService {
     this.store = store;
   }
 
-  /** Finds an image by ID, ID prefix, name or name@digest, with Podman's short-name rules. */
+  /**
+   * Finds an image by ID, ID prefix, name or name@digest, with Podman's short-name rules.
+   * Input that is not a valid reference throws Podman's grammar error.
+   */
   find(input: string): ImageRecord | undefined {
     const images = this.store.images;
-    const bare = input.startsWith('sha256:') && HEX64.test(input.slice(7)) ? input.slice(7) : input;
-    if (HEX64.test(bare)) return images.get(bare);
-    // containers/storage looks the raw input up as a name, then as a unique ID prefix,
-    // before any normalisation.
-    const exact = images.byName(input);
+    const look = parseLookupName(input);
+    if (look.kind === 'full-id') return images.get(look.id);
+    const exact = images.byName(look.name);
     if (exact) return exact;
-    if (HEX_PREFIX.test(input)) {
-      const ids = images.idsWithPrefix(input);
-      if (ids.length === 1) return images.get(ids[0]);
-      if (ids.length > 1) return undefined; // ambiguous: Podman reports it as not known
-    }
-    for (const c of lookupCandidates(input)) {
+    for (const c of lookupCandidates(look.name)) {
       if (c.kind === 'name') {
         const img = images.byName(c.name);
         if (img) return img;
@@ -61,6 +57,11 @@ export class ImageService {
         const hits = images.namesEndingWith(c.suffix);
         if (hits.length > 0) return images.get(hits[0].imageId);
       }
+    }
+    if (look.idPrefix) {
+      const ids = images.idsWithPrefix(look.name);
+      // An ambiguous prefix matches nothing: Podman reports it as not known.
+      if (ids.length === 1) return images.get(ids[0]);
     }
     return undefined;
   }
@@ -178,7 +179,7 @@ export class ImageService {
   }
 
   async tag(input: string, targets: readonly string[]): Promise<void> {
-    const names = targets.map((t) => localName(t));
+    const names = targets.map((t) => formatReference(parseTagName(t, 'tag')));
     await this.store.write(async () => {
       const img = this.resolve(input);
       this.store.images.tag(img.id, names);
@@ -194,7 +195,7 @@ export class ImageService {
         return;
       }
       for (const t of targets) {
-        const name = localName(t);
+        const name = formatReference(parseTagName(t, 'untag'));
         const removed = this.store.images.untag(img.id, [name]);
         if (removed.length === 0) throw new SkiffError('image-not-known', `${name}: tag not known`);
       }

@@ -469,7 +469,7 @@ async function writeDockerArchive(tar: TarFeed, images: readonly DestinationImag
         const json = Buffer.from(goJson(legacyLayerJson(img.configBytes, v1, parent, i === img.diffIds.length - 1)));
         await tar.add(fileHeader(`${v1}/VERSION`, 3), [Buffer.from('1.0')]);
         await tar.add(fileHeader(`${v1}/json`, json.length), [json]);
-        await tar.add({ name: `${v1}/layer.tar`, type: 'symlink', linkname: `../${layerNames[i]}`, mode: 0o777, uid: 0, gid: 0, mtime: 0 });
+        await tar.add({ name: `${v1}/layer.tar`, type: 'symlink', linkname: `../${layerNames[i]}`, mode: 0, uid: 0, gid: 0, mtime: 0 });
         written.add(v1);
       }
       parent = v1;
