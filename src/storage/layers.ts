@@ -159,8 +159,14 @@ export class LayerStore {
       const counter = { bytes: 0 };
       const split = await createSplitWriter(join(staging, 'tar-split.gz'));
       const format = this.driver === 'vfs' ? 'vfs' : this.#rootless ? 'overlay-rootless' : 'overlay';
-      const { size } = await applyLayer(tapHash(opts.tar, hash, counter), { dest: content, format, rootless: this.#rootless, split });
-      await split.close();
+      let size: number;
+      try {
+        ({ size } = await applyLayer(tapHash(opts.tar, hash, counter), { dest: content, format, rootless: this.#rootless, split }));
+        await split.close();
+      } catch (e) {
+        await split.abort();
+        throw e;
+      }
       const diffDigest = `sha256:${hash.digest('hex')}`;
       if (opts.expectedDiffDigest && opts.expectedDiffDigest !== diffDigest) {
         throw new SkiffError('digest-mismatch', `layer content digest ${diffDigest} does not match the expected diffID ${opts.expectedDiffDigest}`);

@@ -1,0 +1,167 @@
+/**
+ * Thin wrappers over libc calls that Node's fs does not offer (mknod, xattrs, flock).
+ *
+ * koffi is loaded on first use, not at import: it is a native module and most commands never
+ * need it. Every wrapper either returns its result or throws an Error shaped like Node's
+ * system errors (`code` = 'ENOENT' …, negative `errno`, `syscall`, `path`), so callers test
+ * failures with `errnoCode()` exactly as they do for node:fs.
+ */
+import { createRequire } from 'node:module';
+import { getSystemErrorMap } from 'node:util';
+
+type KoffiModule = typeof import('koffi');
+// koffi's function objects are untyped; each wrapper below pins down its own signature.
+type NativeFn = (...args: unknown[]) => number | bigint;
+
+interface Libc {
+  readonly koffi: KoffiModule;
+  readonly mknod: NativeFn;
+  readonly lsetxattr: NativeFn;
+  readonly fsetxattr: NativeFn;
+  readonly lgetxattr: NativeFn;
+  readonly llistxattr: NativeFn;
+  readonly flock: NativeFn;
+}
+
+let libc: Libc | undefined;
+
+function load(): Libc {
+  if (libc) return libc;
+  const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
+  const lib = koffi.load('libc.so.6');
+  const fn = (decl: string): NativeFn => lib.func(decl) as unknown as NativeFn;
+  libc = {
+    koffi,
+    // glibc >= 2.33 exports mknod itself (older ones only had __xmknod).
+    mknod: fn('int mknod(const char *path, uint32_t mode, uint64_t dev)'),
+    lsetxattr: fn('int lsetxattr(const char *path, const char *name, const void *value, size_t size, int flags)'),
+    fsetxattr: fn('int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)'),
+    lgetxattr: fn('long lgetxattr(const char *path, const char *name, void *value, size_t size)'),
+    llistxattr: fn('long llistxattr(const char *path, void *list, size_t size)'),
+    flock: fn('int flock(int fd, int op)'),
+  };
+  return libc;
+}
+
+export interface SystemError extends Error {
+  code: string;
+  errno: number;
+  syscall: string;
+  path?: string;
+}
+
+function systemError(errno: number, syscall: string, path?: string): SystemError {
+  const [code, text] = getSystemErrorMap().get(-errno) ?? [`E${errno}`, `unknown error ${errno}`];
+  const where = path === undefined ? '' : ` '${path}'`;
+  const err = new Error(`${code}: ${text}, ${syscall}${where}`) as SystemError;
+  err.code = code;
+  err.errno = -errno;
+  err.syscall = syscall;
+  if (path !== undefined) err.path = path;
+  return err;
+}
+
+function check(ret: number | bigint, syscall: string, path?: string): number {
+  const n = Number(ret);
+  if (n === -1) throw systemError(load().koffi.errno(), syscall, path);
+  return n;
+}
+
+export const S_IFIFO = 0o010000;
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+
+/** glibc's makedev() encoding of a device number. */
+export function makedev(major: number, minor: number): bigint {
+  const ma = BigInt(major >>> 0);
+  const mi = BigInt(minor >>> 0);
+  return ((ma & 0xfffff000n) << 32n) | ((ma & 0xfffn) << 8n) | ((mi & 0xffffff00n) << 12n) | (mi & 0xffn);
+}
+
+/** mknod(2). `mode` carries the file type (S_IFCHR, S_IFBLK, S_IFIFO) and permission bits;
+ * the process umask applies to the permission bits, as for every creating call. */
+export function mknod(path: string, mode: number, major = 0, minor = 0): void {
+  const c = load();
+  check(c.mknod(path, mode >>> 0, makedev(major, minor)), 'mknod', path);
+}
+
+export const XATTR_CREATE = 1;
+export const XATTR_REPLACE = 2;
+
+/** lsetxattr(2): sets an extended attribute without following a final symlink. */
+export function lsetxattr(path: string, name: string, value: Uint8Array, flags = 0): void {
+  const c = load();
+  check(c.lsetxattr(path, name, value, value.length, flags), 'lsetxattr', path);
+}
+
+/** fsetxattr(2) on an open file descriptor. */
+export function fsetxattr(fd: number, name: string, value: Uint8Array, flags = 0): void {
+  const c = load();
+  check(c.fsetxattr(fd, name, value, value.length, flags), 'fsetxattr');
+}
+
+/** lgetxattr(2): the attribute's value, or undefined when the file does not have it (ENODATA). */
+export function lgetxattr(path: string, name: string): Buffer | undefined {
+  const c = load();
+  // Ask for the size first, then read; retry if the value grew in between (ERANGE).
+  for (;;) {
+    const size = Number(c.lgetxattr(path, name, null, 0));
+    if (size === -1) {
+      const errno = c.koffi.errno();
+      const err = systemError(errno, 'lgetxattr', path);
+      if (err.code === 'ENODATA') return undefined;
+      throw err;
+    }
+    const buf = Buffer.alloc(size);
+    if (size === 0) return buf;
+    const got = Number(c.lgetxattr(path, name, buf, size));
+    if (got === -1) {
+      const err = systemError(c.koffi.errno(), 'lgetxattr', path);
+      if (err.code === 'ERANGE') continue;
+      if (err.code === 'ENODATA') return undefined;
+      throw err;
+    }
+    return buf.subarray(0, got);
+  }
+}
+
+/** llistxattr(2): the names of the file's extended attributes (not following a final symlink). */
+export function llistxattr(path: string): string[] {
+  const c = load();
+  for (;;) {
+    const size = check(c.llistxattr(path, null, 0), 'llistxattr', path);
+    if (size === 0) return [];
+    const buf = Buffer.alloc(size);
+    const got = Number(c.llistxattr(path, buf, size));
+    if (got === -1) {
+      const err = systemError(c.koffi.errno(), 'llistxattr', path);
+      if (err.code === 'ERANGE') continue;
+      throw err;
+    }
+    return buf
+      .subarray(0, got)
+      .toString('utf8')
+      .split('\0')
+      .filter((n) => n !== '');
+  }
+}
+
+export const LOCK_SH = 1;
+export const LOCK_EX = 2;
+export const LOCK_NB = 4;
+export const LOCK_UN = 8;
+
+/**
+ * flock(2). Returns false when LOCK_NB was given and the lock is held elsewhere
+ * (EWOULDBLOCK); true once the operation succeeded. EINTR is retried.
+ */
+export function flock(fd: number, op: number): boolean {
+  const c = load();
+  for (;;) {
+    if (Number(c.flock(fd, op)) === 0) return true;
+    const err = systemError(c.koffi.errno(), 'flock');
+    if (err.code === 'EINTR') continue;
+    if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') return false;
+    throw err;
+  }
+}
