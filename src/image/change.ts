@@ -56,7 +56,18 @@ function keyValues(value: string, what: string): [string, string][] {
   });
 }
 
-/** Applies changes to a copy of the config and returns it. */
+/** The field order of the OCI image config's `config` (Go struct order), which fixes the bytes
+ * and so the image ID of what import and commit write. */
+const OCI_CONFIG_ORDER = ['User', 'ExposedPorts', 'Env', 'Entrypoint', 'Cmd', 'Volumes', 'WorkingDir', 'Labels', 'StopSignal', 'ArgsEscaped'];
+
+export function orderConfigKeys(cfg: ContainerConfig): ContainerConfig {
+  const out: ContainerConfig = {};
+  for (const k of OCI_CONFIG_ORDER) if (cfg[k] !== undefined) out[k] = cfg[k];
+  for (const [k, v] of Object.entries(cfg)) if (!OCI_CONFIG_ORDER.includes(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+/** Applies changes to a copy of the config and returns it (keys in OCI order). */
 export function applyChanges(base: ContainerConfig, changes: readonly string[]): ContainerConfig {
   const cfg: ContainerConfig = structuredClone(base);
   for (const change of changes) {
@@ -115,5 +126,5 @@ export function applyChanges(base: ContainerConfig, changes: readonly string[]):
         throw new SkiffError('invalid-argument', `invalid change "${change}" - invalid instruction ${key}`);
     }
   }
-  return cfg;
+  return orderConfigKeys(cfg);
 }

@@ -53,6 +53,6 @@ export const command: CommandSpec = {
       Comment: h.comment,
       Tags: h.tags,
     }));
-    ctx.out(renderList({ format: format || 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', rows, headers: HEADERS }));
+    ctx.out(renderList({ format, defaultFormat: 'table {{.ID}}\t{{.Created}}\t{{.CreatedBy}}\t{{.Size}}\t{{.Comment}}', rows, headers: HEADERS, name: 'history' }));
   },
 };

@@ -155,6 +155,6 @@ export const command: CommandSpec = {
       : f.history
         ? 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}\t{{.History}}'
         : 'table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.Created}}\t{{.Size}}';
-    ctx.out(renderList({ format: format || defaultFormat, rows: allRows, headers: HEADERS, noHeading: f.noheading as boolean }));
+    ctx.out(renderList({ format, defaultFormat, rows: allRows, headers: HEADERS, noHeading: f.noheading as boolean, name: 'images' }));
   },
 };

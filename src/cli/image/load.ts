@@ -21,7 +21,7 @@ export const command: CommandSpec = {
       if (!input) {
         if (ctx.stdin.isTTY) throw new SkiffError('invalid-argument', 'cannot read from terminal, use command-line redirection or the --input flag');
         // Archives need random access: spool stdin to a private temp file first.
-        tmp = mkdtempSync(join(engine.config.graphRoot, 'tmp-load-'));
+        tmp = mkdtempSync(join(engine.store.config.graphRoot, 'tmp-load-'));
         input = join(tmp, 'archive');
         await pipeline(ctx.stdin, createWriteStream(input, { mode: 0o600 }));
       }

@@ -14,9 +14,11 @@ export const command: CommandSpec = {
     t.layers.forEach((l, i) => {
       const branch = i === t.layers.length - 1 ? '└──' : '├──';
       const top = l.topOf.length > 0 ? ` Top Layer of: [${l.topOf.join(' ')}]` : '';
-      lines.push(`${branch} ID: ${l.id.slice(0, 12)} Size: ${humanSizeCompact(l.size, 4)}${top}`);
+      // Podman pads the layer size to seven columns (%7v).
+      lines.push(`${branch} ID: ${l.id.slice(0, 12)} Size: ${humanSizeCompact(l.size, 4).padStart(7)}${top}`);
     });
     if (ctx.flags.whatrequires) for (const c of t.children) lines.push(`    └── Image: ${c.id.slice(0, 12)} [${c.names.join(' ')}]`);
-    ctx.out(`${lines.join('\n')}\n`);
+    // Podman's tree printer ends with an empty line.
+    ctx.out(`${lines.join('\n')}\n\n`);
   },
 };

@@ -234,9 +234,10 @@ function dockerArchiveImages(index: TarIndex, where: string): SourceImage[] {
     }
     const layers: Descriptor[] = entry.Layers.map((name, j) => {
       const size = index.size(name);
-      // An uncompressed layer's digest is its diffID; a compressed one's is found on reading,
-      // so it is described by its diffID too and verified after decompression.
-      return { mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size, digest: config.rootfs.diff_ids[j] };
+      // Described by its diffID and verified after decompression. containers/image labels
+      // these layers gzip whatever they are, and so does the manifest Podman stores: copying
+      // that quirk keeps the image's digest equal to Podman's for the same archive.
+      return { mediaType: MEDIA.dockerLayerGzip, size, digest: config.rootfs.diff_ids[j] };
     });
     const manifest = {
       schemaVersion: 2,
