@@ -17,6 +17,8 @@ await build({
   external: ['koffi'],
   sourcemap: 'linked',
   legalComments: 'none',
+  minify: true,
+  keepNames: false,
   logLevel: 'warning',
   banner: { js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);" },
 });

@@ -1,5 +1,11 @@
-/** Bundle entry: tiny, so start-up loads only the dispatcher and the one command it runs. */
-import { runCli } from './cli/main.ts';
+/**
+ * Bundle entry: tiny, so start-up loads only the dispatcher and the one command it runs.
+ * V8's compile cache (on disk, keyed by file content) spares re-parsing skiff's chunks on
+ * every run; it is skipped silently where the cache directory cannot be written.
+ */
+import { enableCompileCache } from 'node:module';
 
+enableCompileCache?.();
+const { runCli } = await import('./cli/main.ts');
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 process.exitCode = code;

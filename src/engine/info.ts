@@ -5,7 +5,7 @@ import { cpus, freemem, hostname, release, totalmem, uptime } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { VERSION } from '../version.ts';
 import type { Engine } from './engine.ts';
-import { goArch } from './transfer.ts';
+import { goArch } from '../util/platform.ts';
 
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN',

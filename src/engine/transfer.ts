@@ -4,7 +4,7 @@
  * so registries plug in later as one more source.
  */
 import { createReadStream, statSync } from 'node:fs';
-import { arch } from 'node:process';
+import { goArch } from '../util/platform.ts';
 import { applyChanges } from '../image/change.ts';
 import { localName } from '../image/names.ts';
 import type { ImageRecord } from '../image/store.ts';
@@ -30,18 +30,6 @@ export interface ImportOptions {
   readonly variant?: string;
 }
 
-export function goArch(nodeArch: string = arch): string {
-  switch (nodeArch) {
-    case 'x64':
-      return 'amd64';
-    case 'ia32':
-      return '386';
-    case 'ppc64':
-      return 'ppc64le';
-    default:
-      return nodeArch;
-  }
-}
 
 /** `skiff import`: a rootfs tarball (optionally compressed) becomes a one-layer image. */
 export async function importTarball(images: ImageService, opts: ImportOptions): Promise<ImageRecord> {

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
-import { sha256 } from '../util/stream.ts';
+import { sha256 } from '../util/hash.ts';
 
 export function digestOf(bytes: Uint8Array): string {
   return `sha256:${sha256().update(bytes).digest('hex')}`;

@@ -11,15 +11,12 @@
  * store lock around every mutation here.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import type { StateDb } from '../state/db.ts';
 import { SkiffError } from '../util/errors.ts';
-import { sha256, tapHash } from '../util/stream.ts';
-import { applyLayer } from './apply.ts';
-import { createSplitWriter, reassemble } from './tar/split.ts';
+import { sha256, tapHash } from '../util/hash.ts';
 
 export interface LayerRecord {
   readonly id: string;
@@ -148,7 +145,10 @@ export class LayerStore {
     mkdirSync(staging, { mode: 0o700 });
     try {
       const content = this.driver === 'overlay' ? join(staging, 'diff') : join(staging, 'rootfs');
+      // Extraction code loads only when a layer is written: listing commands never need it.
+      const [{ applyLayer }, { createSplitWriter }] = await Promise.all([import('./apply.ts'), import('./tar/split.ts')]);
       if (this.driver === 'vfs' && opts.parent) {
+        const { spawnSync } = await import('node:child_process');
         // cp -a keeps owners, modes, xattrs, devices and hard links, which fs.cp does not.
         const cp = spawnSync('cp', ['-a', '--reflink=auto', this.diffDir(opts.parent), content], { encoding: 'utf8' });
         if (cp.status !== 0) throw new SkiffError('io', `copying parent layer ${opts.parent}: ${cp.stderr.trim()}`);
@@ -228,8 +228,9 @@ export class LayerStore {
   }
 
   /** The layer's uncompressed tar, byte for byte as it was stored (its digest is the diffID). */
-  diffTar(id: string): AsyncIterable<Buffer> {
-    return reassemble(this.#splitPath(id), this.diffDir(id));
+  async *diffTar(id: string): AsyncGenerator<Buffer> {
+    const { reassemble } = await import('./tar/split.ts');
+    yield* reassemble(this.#splitPath(id), this.diffDir(id));
   }
 
   /** Removes a layer that nothing references. The DB row goes first: a crash after it leaves

@@ -1,5 +1,4 @@
 /** Small stream helpers shared by transports and storage. */
-import { createHash, type Hash } from 'node:crypto';
 import { createGunzip, createZstdDecompress } from 'node:zlib';
 import { pipeline, Readable } from 'node:stream';
 
@@ -12,14 +11,6 @@ export function detectCompression(head: Uint8Array): Compression {
   return 'none';
 }
 
-/** Passes chunks through while feeding them to a hash. */
-export async function* tapHash(source: AsyncIterable<Uint8Array>, hash: Hash, counter?: { bytes: number }): AsyncGenerator<Uint8Array> {
-  for await (const chunk of source) {
-    hash.update(chunk);
-    if (counter) counter.bytes += chunk.length;
-    yield chunk;
-  }
-}
 
 /**
  * Decompresses a blob whose compression is sniffed from its first chunk. The returned
@@ -51,9 +42,7 @@ export function decompress(source: AsyncIterable<Uint8Array>): { stream: AsyncIt
   return { stream: run(), compression: () => kind };
 }
 
-export function sha256(): Hash {
-  return createHash('sha256');
-}
+export { sha256, tapHash } from './hash.ts';
 
 /** Collects an async iterable into one Buffer (for small blobs only). */
 export async function collect(source: AsyncIterable<Uint8Array>): Promise<Buffer> {

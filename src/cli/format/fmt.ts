@@ -15,6 +15,8 @@ interface Spec {
   zero: boolean;
   width: number | undefined;
   prec: number | undefined;
+  /** %+v: struct fields printed with their names. */
+  plusV?: boolean;
 }
 
 const PLAIN: Spec = { minus: false, plus: false, sharp: false, space: false, zero: false, width: undefined, prec: undefined };
@@ -111,6 +113,8 @@ export function formatValue(v: unknown, verb: string, spec: Spec = PLAIN, depth 
   if (depth > 64) return '...';
   if (verb === 'T') return pad(typeName(v), spec);
   if (verb === 'v' && spec.sharp) return goSyntax(v, depth);
+  // %+v means field names, not signs.
+  if (verb === 'v' && spec.plus) spec = { ...spec, plus: false, plusV: true };
   switch (kindOf(v)) {
     case 'invalid':
     case 'nil':
@@ -138,7 +142,7 @@ export function formatValue(v: unknown, verb: string, spec: Spec = PLAIN, depth 
         .join(' ')}]`;
     case 'struct':
       return `{${Object.entries(v as object)
-        .map(([k, x]) => (spec.plus && verb === 'v' ? `${k}:` : '') + formatValue(x, verb, spec, depth + 1))
+        .map(([k, x]) => (spec.plusV ? `${k}:` : '') + formatValue(x, verb, spec, depth + 1))
         .join(' ')}}`;
   }
 }

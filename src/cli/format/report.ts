@@ -55,7 +55,7 @@ export function renderList(opts: ListFormatOptions): string {
   const tmpl = parseTemplate(opts.name ?? 'list', text, opts.funcs);
   let out = '';
   try {
-    if (tabular && !opts.noHeading) out += tmpl.execute([headerRow(opts.rows, opts.headers ?? {})]);
+    if (tabular && !opts.noHeading) out += tmpl.execute([headerRow(opts.rows, opts.headers ?? {}, format)]);
     out += tmpl.execute(opts.rows);
   } catch (err) {
     if (err instanceof TemplateError) {
@@ -124,11 +124,13 @@ function replaceAll(s: string, pairs: readonly (readonly [string, string])[]): s
 
 /**
  * The header row: every field of the rows (and of `headers`) mapped to its header text. It
- * is a Map, as Podman's is a Go map, so a field it lacks prints `<no value>`.
+ * is a Map, as Podman's is a Go map, so a field it lacks prints `<no value>`. Podman knows
+ * the fields from the Go type even when the list is empty; we take them from the template then.
  */
-function headerRow(rows: readonly object[], headers: Readonly<Record<string, string>>): Map<string, string> {
+function headerRow(rows: readonly object[], headers: Readonly<Record<string, string>>, format: string): Map<string, string> {
   const row = new Map<string, string>();
   for (const r of rows) for (const k of Object.keys(r)) row.set(k, headerText(k));
+  if (rows.length === 0) for (const m of format.matchAll(/(?<![\p{L}\p{Nd}_$)\]])\.([\p{L}_][\p{L}\p{Nd}_]*)/gu)) row.set(m[1], headerText(m[1]));
   for (const [k, v] of Object.entries(headers)) row.set(k, v.toUpperCase());
   return row;
 }

@@ -40,6 +40,10 @@ function formatSection(text: string, opts: TabwriterOptions): string {
   const lines: Cell[][] = text.split('\n').map((line) =>
     line.split(/[\t\v]/).map((t) => ({ text: t, width: codePoints(t) })),
   );
+  // Go terminates a cell at a newline even when empty, but the unterminated last line only
+  // gets a last cell when it has text: "a\tb\t" at the end leaves "b" out of any column.
+  const last = lines[lines.length - 1];
+  if (last.length > 1 && last[last.length - 1].text === '') last.pop();
   const out: string[] = [];
   const widths: number[] = [];
 

@@ -88,21 +88,26 @@ function elemTypeName(items: unknown[]): string {
 
 /** The zero value of a collection's element type, which Go's `index` yields for a missing key. */
 export function zeroOfElements(items: Iterable<unknown>): unknown {
+  let kind: Kind | undefined;
   for (const x of items) {
-    switch (kindOf(x)) {
-      case 'string':
-        return '';
-      case 'int':
-      case 'float':
-        return 0;
-      case 'bool':
-        return false;
-      default:
-        return undefined;
-    }
+    const k = kindOf(x);
+    if (kind !== undefined && k !== kind && !(isNumber(k) && isNumber(kind))) return undefined;
+    kind = k;
   }
-  return undefined;
+  switch (kind) {
+    case 'string':
+      return '';
+    case 'int':
+    case 'float':
+      return 0;
+    case 'bool':
+      return false;
+    default:
+      return undefined;
+  }
 }
+
+const isNumber = (k: Kind): boolean => k === 'int' || k === 'float';
 
 /** Map-like entries (Map, object, struct) sorted by key, as Go ranges over and prints maps. */
 export function sortedEntries(v: object): [string, unknown][] {

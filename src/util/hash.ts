@@ -1,0 +1,15 @@
+/** Hashing helpers with no other dependencies (kept apart from stream.ts, which loads zlib). */
+import { createHash, type Hash } from 'node:crypto';
+
+export function sha256(): Hash {
+  return createHash('sha256');
+}
+
+/** Passes chunks through while feeding them to a hash. */
+export async function* tapHash(source: AsyncIterable<Uint8Array>, hash: Hash, counter?: { bytes: number }): AsyncGenerator<Uint8Array> {
+  for await (const chunk of source) {
+    hash.update(chunk);
+    if (counter) counter.bytes += chunk.length;
+    yield chunk;
+  }
+}
