@@ -8,8 +8,12 @@
  * `template: NAME:LINE:COL: executing "NAME" at <NODE>: MSG` for execution errors, with COL
  * the byte offset in the line of the node Go blames.
  *
- * Known differences from Go: numbers are one type, so `lt 1 1.5` compares instead of failing
- * with "incompatible types", and an integral float literal such as `1e15` prints as an int.
+ * Known differences from Go 1.19: numbers are one type, so `lt 1 1.5` compares instead of
+ * failing with "incompatible types", float verbs accept integral numbers, and an integral
+ * float literal such as `1e15` prints as an int; complex literals are rejected; a parse error
+ * at the very end of a format that lacked a final newline is reported one line lower than
+ * Podman does; `call`'s first argument is the only place a function-valued field is not
+ * called as a method.
  */
 import { SkiffError } from '../../util/errors.ts';
 import { formatValue, quote, sprint, sprintf, sprintln } from './fmt.ts';
