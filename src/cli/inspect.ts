@@ -2,7 +2,7 @@ import type { SkiffError } from '../util/errors.ts';
 import { isSkiffError } from '../util/errors.ts';
 import { goJson } from '../util/gojson.ts';
 import type { CommandContext, CommandSpec } from './command.ts';
-import { renderOne } from './format/report.ts';
+import { isJsonFormat, renderEach } from './format/report.ts';
 
 /**
  * Prints inspect data as Podman does: a JSON array with five-space indentation, or the
@@ -26,10 +26,11 @@ export async function printInspect(
       else throw e;
     }
   }
-  if (format === '' || format === 'json') {
+  if (format === '' || isJsonFormat(format)) {
     ctx.out(`${goJson(found, '     ')}\n`);
   } else {
-    for (const obj of found) ctx.out(renderOne(format, obj));
+    // Podman's inspect structs name the ID field ID (JSON key Id); both spellings work.
+    ctx.out(renderEach(format.replace(/\.ID\b/g, '.Id'), found, 'inspect'));
   }
   if (errors.length > 0) {
     ctx.err(`Error: ${errors[0]}\n`);

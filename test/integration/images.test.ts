@@ -74,6 +74,10 @@ describe('import and the local image commands', () => {
     same(['images']);
     same(['history', 'busybox']);
     same(['history', '--no-trunc', 'busybox']);
+    same(['history', '--format', 'json', 'busybox']);
+    same(['images', '--format', '{{json .}}']);
+    same(['image', 'inspect', '--format', '{{.ID}} {{.Id}} {{len .RepoTags}}', 'busybox']);
+    same(['images', '--format', '{{.Labels.nope}} {{.VirtualSize}} {{.SharedSize}}']);
     same(['image', 'tree', 'busybox']);
     const names = JSON.parse(sb.ok(['image', 'inspect', 'busybox']))[0].RepoTags;
     assert.deepEqual(names, ['localhost/busybox:latest', 'localhost/other:1', 'quay.io/x/y:2']);

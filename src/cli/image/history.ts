@@ -1,6 +1,6 @@
 import { goJson } from '../../util/gojson.ts';
 import type { CommandSpec } from '../command.ts';
-import { renderList } from '../format/report.ts';
+import { isJsonFormat, renderList } from '../format/report.ts';
 import { humanDuration, humanSize } from '../format/units.ts';
 import { rfc3339Nano } from '../../util/time.ts';
 
@@ -28,15 +28,16 @@ export const command: CommandSpec = {
     const noTrunc = (ctx.flags['no-trunc'] || ctx.flags.notruncate) as boolean;
     const human = ctx.flags.human as boolean;
     const format = ctx.flags.format as string;
-    if (format === 'json') {
+    if (isJsonFormat(format)) {
       const out = list.map((h) => ({
         id: h.id,
         created: rfc3339Nano(h.created),
         CreatedBy: h.createdBy,
         size: h.size,
         comment: h.comment,
+        Created: rfc3339Nano(h.created),
       }));
-      ctx.out(`${goJson(out, '    ')}\n`);
+      ctx.out(`${goJson(out)}\n`);
       return;
     }
     if (ctx.flags.quiet) {

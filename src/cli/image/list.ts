@@ -1,7 +1,7 @@
 import { repoOf, tagOf } from '../../engine/images.ts';
 import type { ImageRecord } from '../../image/store.ts';
 import type { CommandSpec } from '../command.ts';
-import { renderList } from '../format/report.ts';
+import { isJsonFormat, renderList } from '../format/report.ts';
 import { humanDuration, humanSize } from '../format/units.ts';
 import { goJson } from '../../util/gojson.ts';
 import { SkiffError } from '../../util/errors.ts';
@@ -44,14 +44,15 @@ function rows(img: ImageRecord, labels: Record<string, string> | null, noTrunc: 
       CreatedAt: new Date(created * 1000).toISOString().replace('.000Z', 'Z').replace('T', ' ').replace('Z', ' +0000 UTC'),
       CreatedTime: created,
       Size: humanSize(img.size),
-      VirtualSize: humanSize(img.size),
-      SharedSize: humanSize(0),
+      VirtualSize: img.size,
+      SharedSize: 0,
       Containers: 0,
       ReadOnly: false,
       Dangling: img.names.length === 0,
       History: img.namesHistory.join(', '),
       Names: img.names,
-      Labels: labels,
+      // A Map, so a missing label prints <no value> as in Go.
+      Labels: new Map(Object.entries(labels ?? {})),
     };
   });
 }
@@ -134,8 +135,9 @@ export const command: CommandSpec = {
       return l && Object.keys(l).length > 0 ? l : null;
     };
     const format = f.format as string;
-    if (format === 'json') {
-      ctx.out(`${goJson(list.map((img) => jsonEntry(img, labelsOf(img))), '    ')}\n`);
+    if (isJsonFormat(format)) {
+      // Podman repeats an image's entry once per name, as it does for table rows.
+      ctx.out(`${goJson(list.flatMap((img) => Array.from({ length: Math.max(1, img.names.length) }, () => jsonEntry(img, labelsOf(img)))), '    ')}\n`);
       return;
     }
     if (f.quiet) {

@@ -1,7 +1,7 @@
 import { systemInfo } from '../../engine/info.ts';
 import { goJson } from '../../util/gojson.ts';
 import type { CommandSpec } from '../command.ts';
-import { renderOne } from '../format/report.ts';
+import { isJsonFormat, renderOne } from '../format/report.ts';
 import { toYaml } from '../format/yaml.ts';
 
 export const command: CommandSpec = {
@@ -13,8 +13,8 @@ export const command: CommandSpec = {
     const engine = await ctx.engine();
     const info = systemInfo(engine);
     const format = ctx.flags.format as string;
-    if (format === 'json') ctx.out(`${goJson(info, '  ')}\n`);
-    else if (format) ctx.out(renderOne(format, goFieldNames(info)));
+    if (isJsonFormat(format)) ctx.out(`${goJson(info, '  ')}\n`);
+    else if (format) ctx.out(renderOne(format, goFieldNames(info), 'info'));
     else ctx.out(toYaml(info));
   },
 };

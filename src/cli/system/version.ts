@@ -1,7 +1,7 @@
 import { versionInfo } from '../../engine/info.ts';
 import { goJson } from '../../util/gojson.ts';
 import type { CommandSpec } from '../command.ts';
-import { renderOne } from '../format/report.ts';
+import { isJsonFormat, renderOne } from '../format/report.ts';
 
 export const command: CommandSpec = {
   use: 'version [options]',
@@ -12,12 +12,12 @@ export const command: CommandSpec = {
     const client = versionInfo();
     const data = { Client: client };
     const format = ctx.flags.format as string;
-    if (format === 'json') {
+    if (isJsonFormat(format)) {
       ctx.out(`${goJson(data)}\n`);
       return;
     }
     if (format) {
-      ctx.out(renderOne(format, data));
+      ctx.out(renderOne(format, data, 'version'));
       return;
     }
     const rows: [string, unknown][] = [
