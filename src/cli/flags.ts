@@ -173,6 +173,7 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[], o
     if (a.startsWith('--') && a.length > 2) {
       const eq = a.indexOf('=');
       const name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      if (name === '' || name.startsWith('-')) throw usageError(`bad flag syntax: ${a}`);
       const spec = byName.get(name);
       if (!spec) {
         if (name === 'help') throw new HelpRequested();
@@ -196,8 +197,8 @@ export function parseArgs(argv: readonly string[], flags: readonly FlagSpec[], o
           throw usageError(`unknown shorthand flag: '${c}' in -${a.slice(j)}`);
         }
         const rest = a.slice(j + 1);
-        if (rest.startsWith('=')) {
-          // pflag: `-n=value` sets value, for every flag type.
+        if (rest.length > 1 && rest.startsWith('=')) {
+          // pflag: `-n=value` sets value, for every flag type (a lone `=` is not this form).
           set(spec, rest.slice(1));
           break;
         }

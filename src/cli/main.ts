@@ -144,7 +144,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     }
     if (!entry.load) throw new SkiffError('internal', `command ${path} has no implementation`);
     const spec = await entry.load();
-    const inherited = GLOBAL_FLAGS.filter((g) => !spec.flags.some((f) => f.name === g.name || (g.short && f.short === g.short)));
+    // The root's --version is not a persistent flag: `skiff images -v` is an unknown flag, as in Podman.
+    const inherited = GLOBAL_FLAGS.filter((g) => g.name !== 'version' && !spec.flags.some((f) => f.name === g.name || (g.short && f.short === g.short)));
     let parsed: ReturnType<typeof parseArgs>;
     try {
       parsed = parseArgs(argv.slice(i), spec.flags, { interspersed: spec.interspersed, inherited });

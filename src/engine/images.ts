@@ -3,7 +3,8 @@
  * tag/untag, remove, prune, tree. Transfers (import/load/save) live in transfer.ts.
  */
 import { join } from 'node:path';
-import { lookupCandidates } from '../image/names.ts';
+import { loadRegistriesConfig, type RegistriesConfig } from '../config/registries.ts';
+import { localName, lookupCandidates } from '../image/names.ts';
 import { formatReference, parseLookupName, parseTagName } from '../image/reference.ts';
 import type { ImageRecord } from '../image/store.ts';
 import type { HistoryEntry, ImageConfig } from '../image/types.ts';
@@ -44,7 +45,7 @@ export class ImageService {
     if (look.kind === 'full-id') return images.get(look.id);
     const exact = images.byName(look.name);
     if (exact) return exact;
-    for (const c of lookupCandidates(look.name)) {
+    for (const c of lookupCandidates(look.name, () => this.registries())) {
       if (c.kind === 'name') {
         const img = images.byName(c.name);
         if (img) return img;
@@ -64,6 +65,14 @@ export class ImageService {
       if (ids.length === 1) return images.get(ids[0]);
     }
     return undefined;
+  }
+
+  #registries: RegistriesConfig | undefined;
+
+  /** registries.conf and its drop-ins, loaded on the first short-name lookup. */
+  registries(): RegistriesConfig {
+    this.#registries ??= loadRegistriesConfig();
+    return this.#registries;
   }
 
   resolve(input: string): ImageRecord {
@@ -88,30 +97,19 @@ export class ImageService {
     return this.store.images.config(img);
   }
 
-  /** IDs of images that are the parent of another image (their top layer is another's parent layer). */
+  /** The parent/child relations among all images (built per call; cheap for local stores). */
+  relations(all: readonly ImageRecord[] = this.store.images.list()): ImageTree {
+    return new ImageTree(all, (id) => this.store.layers.get(id)?.parent ?? null, (img) => this.config(img).history ?? []);
+  }
+
   #parentIds(all: readonly ImageRecord[]): Set<string> {
-    const byTop = new Map<string, string>();
-    for (const img of all) if (img.topLayer) byTop.set(img.topLayer, img.id);
-    const parents = new Set<string>();
-    for (const img of all) {
-      if (!img.topLayer) continue;
-      const parentLayer = this.store.layers.get(img.topLayer)?.parent;
-      const p = parentLayer ? byTop.get(parentLayer) : undefined;
-      if (p && p !== img.id) parents.add(p);
-    }
-    return parents;
+    const t = this.relations(all);
+    return new Set(all.filter((img) => t.children(img).length > 0).map((img) => img.id));
   }
 
-  /** The image whose top layer is this image's top layer's parent, as Podman's "Parent". */
+  /** Podman's "Parent": the image this one was built on (same layers plus more, same history plus more). */
   parentOf(img: ImageRecord): ImageRecord | undefined {
-    if (!img.topLayer) return undefined;
-    const parentLayer = this.store.layers.get(img.topLayer)?.parent;
-    if (!parentLayer) return undefined;
-    return this.store.images.list().find((i) => i.topLayer === parentLayer && i.id !== img.id);
-  }
-
-  isDangling(img: ImageRecord, parents?: Set<string>): boolean {
-    return img.names.length === 0 && !(parents ?? this.#parentIds(this.store.images.list())).has(img.id);
+    return this.relations().parent(img);
   }
 
   inspect(input: string): ImageInspect {
@@ -203,35 +201,22 @@ export class ImageService {
   }
 
   /**
-   * Podman's rmi: a name that is one of several names of an image only untags it; otherwise
-   * the image is deleted (with all its names). Each input is handled on its own and errors
-   * are collected, so one bad name does not stop the others.
+   * Podman's rmi (libimage): by name, an image with several names loses that name only; by
+   * ID, an image with several names is refused unless forced. An image that others are built
+   * on is only untagged. Deleting an image also deletes parents it leaves dangling (unless
+   * noPrune). Each input is handled on its own and errors collected, so one bad name does not
+   * stop the others.
    */
-  async remove(inputs: readonly string[], opts: { force?: boolean; all?: boolean; inUse?: (id: string) => string[] } = {}): Promise<RemoveReport> {
+  async remove(inputs: readonly string[], opts: { force?: boolean; all?: boolean; noPrune?: boolean; inUse?: (id: string) => string[] } = {}): Promise<RemoveReport> {
     const report: RemoveReport = { untagged: [], deleted: [], errors: [] };
     await this.store.write(async () => {
-      const targets = opts.all ? this.store.images.list().map((i) => i.id) : inputs;
-      for (const input of targets) {
+      if (opts.all) {
+        this.#removeAll(report, opts);
+        return;
+      }
+      for (const input of inputs) {
         try {
-          const img = this.resolve(input);
-          const users = opts.inUse?.(img.id) ?? [];
-          if (users.length > 0 && !opts.force) {
-            throw new SkiffError('image-in-use', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`, {
-              exitCode: 2,
-            });
-          }
-          const byName = !opts.all && img.names.length > 1 && !isIdInput(input, img.id) ? this.#matchingName(img, input) : undefined;
-          if (byName) {
-            this.store.images.untag(img.id, [byName]);
-            report.untagged.push(byName);
-            continue;
-          }
-          if (!opts.force && this.#hasChildren(img)) {
-            throw new SkiffError('image-in-use', `image has dependent child images`, { exitCode: 2 });
-          }
-          report.untagged.push(...img.names);
-          this.store.images.remove(img.id);
-          report.deleted.push(img.id);
+          this.#removeOne(input, report, opts);
         } catch (e) {
           if (e instanceof SkiffError) report.errors.push(e);
           else throw e;
@@ -241,20 +226,96 @@ export class ImageService {
     return report;
   }
 
+  #checkUsers(img: ImageRecord, opts: { force?: boolean; inUse?: (id: string) => string[] }): void {
+    const users = opts.inUse?.(img.id) ?? [];
+    if (users.length > 0 && !opts.force) {
+      throw new SkiffError('image-in-use', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`, {
+        exitCode: 2,
+      });
+    }
+  }
+
+  #removeOne(input: string, report: RemoveReport, opts: { force?: boolean; noPrune?: boolean; inUse?: (id: string) => string[] }): void {
+    const img = this.resolve(input);
+    this.#checkUsers(img, opts);
+    if (isIdInput(input, img.id)) {
+      if (img.names.length > 1 && !opts.force) {
+        throw new SkiffError('invalid-argument', `unable to delete image "${img.id}" by ID with more than one tag ([${img.names.join(' ')}]): please force removal`);
+      }
+      if (this.relations().children(img).length > 0) {
+        throw new SkiffError('image-in-use', `image has dependent child images`, { exitCode: 2 });
+      }
+      this.#delete(img, report, opts.noPrune);
+      return;
+    }
+    const name = this.#matchingName(img, input);
+    if (!name) throw new SkiffError('invalid-argument', `${safeNormalized(input)}: tag not known`);
+    if (img.names.length > 1) {
+      this.store.images.untag(img.id, [name]);
+      report.untagged.push(name);
+      return;
+    }
+    if (this.relations().children(img).length > 0) {
+      // Others are built on it: Podman untags it and drops the record, reporting only the
+      // untag; the layers stay, since the children use them.
+      report.untagged.push(name);
+      this.store.images.remove(img.id);
+      return;
+    }
+    this.#delete(img, report, opts.noPrune);
+  }
+
+  /** Deletes an image, then (unless noPrune) each parent this leaves dangling. */
+  #delete(img: ImageRecord, report: RemoveReport, noPrune?: boolean): void {
+    const parent = noPrune ? undefined : this.relations().parent(img);
+    report.untagged.push(...img.names);
+    this.store.images.remove(img.id);
+    report.deleted.push(img.id);
+    if (!parent) return;
+    const fresh = this.store.images.get(parent.id);
+    if (fresh && fresh.names.length === 0 && this.relations().children(fresh).length === 0) this.#delete(fresh, report, noPrune);
+  }
+
+  /** rmi --all: children before parents, until nothing is left or only refusals remain. */
+  #removeAll(report: RemoveReport, opts: { force?: boolean; inUse?: (id: string) => string[] }): void {
+    for (let round = 0; round < 10_000; round++) {
+      const all = this.store.images.list();
+      if (all.length === 0) return;
+      const tree = this.relations(all);
+      const leaves = all.filter((img) => tree.children(img).length === 0);
+      let progress = false;
+      for (const img of leaves) {
+        try {
+          this.#checkUsers(img, opts);
+          report.untagged.push(...img.names);
+          this.store.images.remove(img.id);
+          report.deleted.push(img.id);
+          progress = true;
+        } catch (e) {
+          if (e instanceof SkiffError) report.errors.push(e);
+          else throw e;
+        }
+      }
+      if (!progress) return;
+    }
+  }
+
   #matchingName(img: ImageRecord, input: string): string | undefined {
     if (img.names.includes(input)) return input;
-    for (const c of lookupCandidates(input)) {
+    for (const c of lookupCandidates(input, () => this.registries())) {
       if (c.kind === 'name' && img.names.includes(c.name)) return c.name;
       if (c.kind === 'suffix') {
         const n = img.names.find((x) => x.endsWith(c.suffix));
         if (n) return n;
       }
+      // A name@digest names the image only through a name in that repository.
+      if (c.kind === 'digest' && img.digests.includes(c.digest)) {
+        const n = img.names.find((x) => repoOf(x) === c.repo);
+        if (n) return n;
+        if (img.names.length <= 1 && c.repo !== '') return img.names[0] ?? '';
+      }
     }
     return undefined;
-  }
-
-  #hasChildren(img: ImageRecord): boolean {
-    return this.store.images.childrenOf(img).length > 0;
   }
 
   /** Removes dangling images (all unused images with `all`), repeating while removals expose more. */
@@ -300,6 +361,68 @@ export class ImageService {
       layers: layers.map((l) => ({ id: l.id, size: l.diffSize, topOf: topOf.get(l.id) ?? [] })),
       children: children.map((c) => ({ id: c.id, names: c.names })),
     };
+  }
+}
+
+function safeNormalized(input: string): string {
+  try {
+    return localName(input);
+  } catch {
+    return input;
+  }
+}
+
+/** Histories are equal entry by entry (created, created_by, author, comment, empty_layer). */
+function historyPrefix(prefix: readonly HistoryEntry[], full: readonly HistoryEntry[]): boolean {
+  if (prefix.length >= full.length) return false;
+  for (let i = 0; i < prefix.length; i++) {
+    const a = prefix[i];
+    const b = full[i];
+    if (a.created !== b.created || a.created_by !== b.created_by || a.author !== b.author || a.comment !== b.comment || !a.empty_layer !== !b.empty_layer) return false;
+  }
+  return true;
+}
+
+/**
+ * Parent and child images as libimage's layer tree defines them: P is C's parent when P's
+ * history is a strict prefix of C's and C's top layer is P's top layer (an empty-layer step)
+ * or a child of it. Images that merely share a top layer are not related.
+ */
+export class ImageTree {
+  readonly #all: readonly ImageRecord[];
+  readonly #parentLayer: (id: string) => string | null;
+  readonly #history: (img: ImageRecord) => readonly HistoryEntry[];
+  readonly #histories = new Map<string, readonly HistoryEntry[]>();
+
+  constructor(all: readonly ImageRecord[], parentLayer: (id: string) => string | null, history: (img: ImageRecord) => readonly HistoryEntry[]) {
+    this.#all = all;
+    this.#parentLayer = parentLayer;
+    this.#history = history;
+  }
+
+  #hist(img: ImageRecord): readonly HistoryEntry[] {
+    let h = this.#histories.get(img.id);
+    if (!h) {
+      h = this.#history(img);
+      this.#histories.set(img.id, h);
+    }
+    return h;
+  }
+
+  #related(p: ImageRecord, c: ImageRecord): boolean {
+    if (p.id === c.id || !c.topLayer || !p.topLayer) return false;
+    if (p.topLayer !== c.topLayer && this.#parentLayer(c.topLayer) !== p.topLayer) return false;
+    return historyPrefix(this.#hist(p), this.#hist(c));
+  }
+
+  parent(c: ImageRecord): ImageRecord | undefined {
+    const candidates = this.#all.filter((p) => this.#related(p, c));
+    // The closest ancestor: the one with the longest history.
+    return candidates.sort((a, b) => this.#hist(b).length - this.#hist(a).length)[0];
+  }
+
+  children(p: ImageRecord): ImageRecord[] {
+    return this.#all.filter((c) => this.#related(p, c) && this.parent(c)?.id === p.id);
   }
 }
 
@@ -400,6 +523,11 @@ export function parseFilters(specs: readonly string[]): ImageFilter[] {
       case 'id':
         out.push((img) => values.some((v) => img.id.startsWith(v.replace(/^sha256:/, ''))));
         break;
+      case 'until': {
+        const limits = values.map((v) => parseUntil(v));
+        out.push((img) => limits.every((t) => img.created < t));
+        break;
+      }
       case 'digest':
         out.push((img) => values.some((v) => img.digests.includes(v)));
         break;
@@ -416,6 +544,24 @@ export function parseFilters(specs: readonly string[]): ImageFilter[] {
     }
   }
   return out;
+}
+
+/**
+ * A filter time as Podman takes it: a Go duration before now (`10m`, `1h30m`), a Unix time
+ * (`1700000000` or with fraction), or an RFC 3339 date or date-time. Returns ms since the epoch.
+ */
+export function parseUntil(value: string, now = Date.now()): number {
+  const dur = /^(?:(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(value);
+  if (dur) {
+    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
+    let ms = 0;
+    for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]];
+    return now - ms;
+  }
+  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
+  const t = Date.parse(value);
+  if (Number.isFinite(t)) return t;
+  throw new SkiffError('invalid-argument', `invalid until filter value "${value}": expected a duration, a Unix time or an RFC 3339 time`);
 }
 
 export interface ImageInspect {

@@ -3,7 +3,8 @@
  * serialises writers. Lock order: the store lock is taken before any DB write transaction
  * and never while one is open.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, StorageDriverName } from '../config/config.ts';
 import { BlobStore } from '../image/blobs.ts';
@@ -63,13 +64,57 @@ export class Store {
     });
   }
 
+  /** Runs a reader that needs files to stay put (save, export) under a shared store lock. */
+  async read<T>(fn: () => Promise<T>): Promise<T> {
+    return this.#lock.with(fn, { shared: true });
+  }
+
   recover(): void {
-    this.layers.recover();
+    this.layers.recover(this.#referencedLayers());
     this.blobs.recover(this.images.ownedBlobs());
+    this.#recoverScratch();
+  }
+
+  /** Every layer some image's chain uses; others are leftovers of an interrupted load or rmi. */
+  #referencedLayers(): Set<string> {
+    const used = new Set<string>();
+    for (const img of this.images.list()) for (const l of this.layers.chain(img.topLayer)) used.add(l.id);
+    return used;
+  }
+
+  /**
+   * A private scratch directory for this process (spooled stdin, decompressed archives, layers
+   * being compressed), under the graph root so it is on the store's filesystem. Named by PID:
+   * recovery removes the ones whose process is gone, whatever killed it.
+   */
+  scratchDir(): string {
+    const dir = join(this.config.graphRoot, 'tmp', `${process.pid}-${randomBytes(4).toString('hex')}`);
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    return dir;
+  }
+
+  #recoverScratch(): void {
+    const tmp = join(this.config.graphRoot, 'tmp');
+    if (!existsSync(tmp)) return;
+    for (const name of readdirSync(tmp)) {
+      const pid = Number(name.split('-')[0]);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processAlive(pid)) continue;
+      if (pid === process.pid) continue;
+      rmSync(join(tmp, name), { recursive: true, force: true });
+    }
   }
 
   close(): void {
     this.db.close();
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

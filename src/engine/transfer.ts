@@ -3,7 +3,7 @@
  * layout directories, save to them. One pipeline (storeSourceImage) stores any SourceImage,
  * so registries plug in later as one more source.
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream, rmSync, statSync } from 'node:fs';
 import { goArch } from '../util/platform.ts';
 import { applyChanges } from '../image/change.ts';
 import { localName } from '../image/names.ts';
@@ -140,8 +140,11 @@ export async function storeSourceImage(images: ImageService, src: SourceImage, n
       const blobHash = sha256();
       const counter = { bytes: 0 };
       const { stream } = decompress(tapHash(src.openBlob(desc), blobHash, counter));
+      // A layer described by its diffID (docker-archive) is verified by the diffID check in
+      // create(); its described size may be that of a compressed member, so it is not compared.
+      const size = desc.digest === diffIds[i] ? -1 : desc.size;
       await store.layers
-        .create({ id, parent, tar: verifyAtEnd(stream, () => checkBlob(desc.digest, blobHash.digest('hex'), counter.bytes, desc.size)), expectedDiffDigest: diffIds[i] })
+        .create({ id, parent, tar: verifyAtEnd(stream, () => checkBlob(desc.digest, blobHash.digest('hex'), counter.bytes, size)), expectedDiffDigest: diffIds[i] })
         .catch((e: unknown) => {
           throw wrapLayerError(e);
         });
@@ -170,7 +173,11 @@ async function* verifyAtEnd(source: AsyncIterable<Uint8Array>, check: () => void
 
 /** `skiff load`: every image in an archive or layout directory. Returns the names (or IDs) loaded. */
 export async function loadImages(images: ImageService, path: string): Promise<string[]> {
-  const reader = await openArchiveSource(path);
+  const scratch = images.store.scratchDir();
+  const reader = await openArchiveSource(path, scratch).catch((e: unknown) => {
+    rmSync(scratch, { recursive: true, force: true });
+    throw e;
+  });
   try {
     const loaded: string[] = [];
     await images.store.write(async () => {
@@ -182,6 +189,7 @@ export async function loadImages(images: ImageService, path: string): Promise<st
     return loaded;
   } finally {
     await reader.close();
+    rmSync(scratch, { recursive: true, force: true });
   }
 }
 
@@ -208,7 +216,11 @@ export async function saveImages(images: ImageService, inputs: readonly string[]
     const names = [...new Set([...(own ? [own] : []), ...extra.map((e) => localName(e))])].sort();
     return { img, names };
   });
-  await writeArchive(opts.output, opts.format, items.map(({ img, names }) => {
+  // A shared lock: no writer removes the layers while they are read; other readers may run.
+  const scratch = store.scratchDir();
+  try {
+    await store.read(() =>
+      writeArchive(opts.output, opts.format, items.map(({ img, names }) => {
     const config = store.images.config(img);
     const layers = store.layers.chain(img.topLayer).reverse();
     return {
@@ -218,7 +230,11 @@ export async function saveImages(images: ImageService, inputs: readonly string[]
       diffSizes: layers.map((l) => l.diffSize),
       layerTar: (i: number) => store.layers.diffTar(layers[i].id),
     };
-  }), { compress: opts.compress });
+  }), { compress: opts.compress, scratch }),
+    );
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
 }
 
 function safeLocalName(input: string): string | undefined {

@@ -5,6 +5,8 @@
  * - a lookup of a short name tries `localhost/NAME`, then the unqualified-search registries,
  *   then any stored name whose repository ends in `/NAME` with the same tag.
  */
+import { type RegistriesConfig, resolveShortName } from '../config/registries.ts';
+import { SkiffError } from '../util/errors.ts';
 import { formatReference, isRegistryDomain, normalizeLocalName, normalizeName, parseReference, type ImageReference } from './reference.ts';
 
 export type LookupCandidate =
@@ -23,10 +25,13 @@ function candidate(ref: ImageReference): LookupCandidate {
 }
 
 /**
- * Candidate stored names for a lookup, in the order Podman tries them. Input that is not a
- * valid reference has no candidates (the lookup then reports the image as not known).
+ * Candidate stored names for a lookup, in the order Podman (libimage) tries them: a fully
+ * qualified name alone; a short name's alias, then `localhost/NAME`, then each
+ * unqualified-search registry, then the docker.io form, then any stored name ending in
+ * `/NAME:TAG`. The registries configuration is loaded only for short names. Input that is not
+ * a valid reference has no candidates (the lookup then reports the image as not known).
  */
-export function lookupCandidates(input: string, searchRegistries: readonly string[] = []): LookupCandidate[] {
+export function lookupCandidates(input: string, registries: () => RegistriesConfig): LookupCandidate[] {
   let parsed: ImageReference;
   try {
     parsed = parseReference(input);
@@ -35,12 +40,12 @@ export function lookupCandidates(input: string, searchRegistries: readonly strin
   }
   try {
     if (isRegistryDomain(parsed.domain)) return [candidate(normalizeName(input))];
-    const out: LookupCandidate[] = [candidate(normalizeLocalName(input))];
-    for (const reg of searchRegistries) out.push(candidate(normalizeName(`${reg}/${input}`)));
+    const out = resolveShortName(input, { config: registries(), localLookup: true }).candidates.map(candidate);
     if (parsed.digest) out.push({ kind: 'digest', repo: '', digest: parsed.digest });
     else out.push({ kind: 'suffix', suffix: `/${parsed.domain ? `${parsed.domain}/` : ''}${parsed.path}:${parsed.tag ?? 'latest'}` });
     return out;
-  } catch {
-    return [];
+  } catch (e) {
+    if (e instanceof SkiffError && e.code === 'invalid-reference') return [];
+    throw e;
   }
 }

@@ -215,16 +215,6 @@ export class ImageStore {
     }
     return out;
   }
-
-  /** Images whose top layer is the given layer's child (for `image tree` and dangling checks). */
-  childrenOf(image: ImageRecord): ImageRecord[] {
-    if (!image.topLayer) return [];
-    const rows = this.#db.all<{ id: string }>(
-      'SELECT images.id FROM images JOIN layers ON images.top_layer = layers.id WHERE layers.parent = ?',
-      image.topLayer,
-    );
-    return rows.map((r) => this.get(r.id)).filter((x): x is ImageRecord => x !== undefined);
-  }
 }
 
 function groupBy(rows: { image_id: string; name: string }[]): Map<string, string[]> {

@@ -243,8 +243,14 @@ export class LayerStore {
     rmSync(join(this.home, id), { recursive: true, force: true });
   }
 
-  /** Removes whatever a crash left: staging dirs, layer dirs the DB does not own, dangling links. */
-  recover(): void {
+  /**
+   * Removes whatever a crash left: layers no image uses (a load or rmi cut short), staging
+   * dirs, layer dirs the DB does not own, dangling links. Children go before their parents.
+   */
+  recover(referenced: ReadonlySet<string>): void {
+    const unused = this.list().filter((l) => !referenced.has(l.id));
+    const depth = (l: LayerRecord): number => this.chain(l.id).length;
+    for (const l of unused.sort((a, b) => depth(b) - depth(a))) this.remove(l.id);
     if (!existsSync(this.home)) return;
     const owned = new Set(this.#db.all<{ id: string }>('SELECT id FROM layers WHERE driver = ?', this.driver).map((r) => r.id));
     for (const name of readdirSync(this.home)) {

@@ -149,6 +149,11 @@ export const command: CommandSpec = {
       }
       return;
     }
+    if (format === '' && ctx.changed.has('format')) {
+      // An explicitly empty template prints an empty line per row, as Podman does.
+      ctx.out('\n'.repeat(list.reduce((n, img) => n + Math.max(1, img.names.length), 0)));
+      return;
+    }
     const now = Date.now();
     const allRows = list.flatMap((img) => rows(img, labelsOf(img), f['no-trunc'] as boolean, now));
     // Within an image, names sort by repository then tag, as Podman prints them.

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { loadImages } from '../../engine/transfer.ts';
@@ -21,7 +21,7 @@ export const command: CommandSpec = {
       if (!input) {
         if (ctx.stdin.isTTY) throw new SkiffError('invalid-argument', 'cannot read from terminal, use command-line redirection or the --input flag');
         // Archives need random access: spool stdin to a private temp file first.
-        tmp = mkdtempSync(join(engine.store.config.graphRoot, 'tmp-load-'));
+        tmp = engine.store.scratchDir();
         input = join(tmp, 'archive');
         await pipeline(ctx.stdin, createWriteStream(input, { mode: 0o600 }));
       }

@@ -17,7 +17,7 @@ export const command: CommandSpec = {
     if (ctx.args.length === 0 && !all) throw new SkiffError('invalid-argument', 'image name or ID must be specified');
     if (ctx.args.length > 0 && all) throw new SkiffError('invalid-argument', 'when using the --all switch, you may not pass any images names or IDs');
     const engine = await ctx.engine();
-    const report = await engine.images.remove(ctx.args, { force: ctx.flags.force as boolean, all });
+    const report = await engine.images.remove(ctx.args, { force: ctx.flags.force as boolean, all, noPrune: ctx.flags['no-prune'] as boolean });
     for (const u of report.untagged) ctx.out(`Untagged: ${u}\n`);
     for (const d of report.deleted) ctx.out(`Deleted: ${d}\n`);
     const errors = ctx.flags.ignore ? report.errors.filter((e) => e.code !== 'image-not-known') : report.errors;

@@ -6,7 +6,7 @@
  * Reading treats every byte as hostile: member names come from a tar index, JSON is validated
  * where it enters, blobs are verified by the caller against their digests.
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
@@ -79,8 +79,10 @@ class TarIndex {
     return m.type === 'file' ? m : undefined;
   }
 
+  /** A metadata member (JSON), bounded in size like containers/image's limits. */
   read(name: string): Buffer {
     const m = this.#require(name);
+    if (m.size > MAX_JSON_SIZE) throw new SkiffError('bad-archive', `archive member ${name} is ${m.size} bytes, more than the ${MAX_JSON_SIZE} allowed for metadata`);
     const buf = Buffer.alloc(m.size);
     const fd = openSync(this.path, 'r');
     try {
@@ -113,6 +115,9 @@ class TarIndex {
   }
 }
 
+/** Bound on manifests, configs and indexes read into memory (containers/image uses 4 MiB). */
+const MAX_JSON_SIZE = 4 << 20;
+
 function cleanMemberName(name: string): string {
   return name.replace(/^(\.\/)+/, '').replace(/^\/+/, '').replace(/\/+$/, '');
 }
@@ -138,13 +143,21 @@ function dirAccess(root: string): BlobAccess {
   return {
     read: (name) => {
       try {
+        // Only regular files of bounded size: a symlink to /dev/zero must not be read forever.
+        const st = statSync(safe(name));
+        if (!st.isFile()) throw new SkiffError('bad-archive', `${join(root, name)} is not a regular file`);
+        if (st.size > MAX_JSON_SIZE) throw new SkiffError('bad-archive', `${join(root, name)} is ${st.size} bytes, more than the ${MAX_JSON_SIZE} allowed for metadata`);
         return readFileSync(safe(name));
       } catch (e) {
         if (e instanceof SkiffError) throw e;
         throw new SkiffError('bad-archive', `reading ${join(root, name)}: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
       }
     },
-    stream: (name) => createReadStream(safe(name)),
+    stream: (name) => {
+      const st = statSync(safe(name), { throwIfNoEntry: false });
+      if (!st?.isFile()) throw new SkiffError('bad-archive', `${join(root, name)} is not a regular file`);
+      return createReadStream(safe(name));
+    },
     has: (name) => existsSync(safe(name)),
   };
 }
@@ -227,6 +240,12 @@ function dockerArchiveImages(index: TarIndex, where: string): SourceImage[] {
     if (typeof entry !== 'object' || entry === null || typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) {
       throw new SkiffError('bad-archive', `invalid ${where} manifest.json: entry ${i} lacks Config or Layers`);
     }
+    if (!entry.Layers.every((l) => typeof l === 'string')) {
+      throw new SkiffError('bad-archive', `invalid ${where} manifest.json: entry ${i} has a layer name that is not a string`);
+    }
+    if (entry.RepoTags !== undefined && entry.RepoTags !== null && !(Array.isArray(entry.RepoTags) && entry.RepoTags.every((t) => typeof t === 'string'))) {
+      throw new SkiffError('bad-archive', `invalid ${where} manifest.json: entry ${i} RepoTags is not a list of strings`);
+    }
     const configBytes = index.read(entry.Config);
     const config = validateConfig(parseJson(configBytes, `${where} ${entry.Config}`), `${where} ${entry.Config}`);
     if (config.rootfs.diff_ids.length !== entry.Layers.length) {
@@ -274,7 +293,9 @@ async function* uncompressedMember(index: TarIndex, name: string): AsyncGenerato
 }
 
 /** Opens any supported archive or layout directory. */
-export async function openArchiveSource(path: string): Promise<ImageSourceReader> {
+/** Opens any supported archive or layout directory. `scratch` is a private directory the
+ * caller owns and removes (a compressed archive is decompressed there). */
+export async function openArchiveSource(path: string, scratch: string): Promise<ImageSourceReader> {
   let st: ReturnType<typeof statSync>;
   try {
     st = statSync(path);
@@ -295,13 +316,8 @@ export async function openArchiveSource(path: string): Promise<ImageSourceReader
   await fh.read(head, 0, 4, 0);
   await fh.close();
   if (detectCompression(head) !== 'none') {
-    tmpDir = join(dirname(path), `.skiff-load-${randomBytes(6).toString('hex')}`);
-    try {
-      mkdirSync(tmpDir, { mode: 0o700 });
-    } catch {
-      tmpDir = join('/var/tmp', `skiff-load-${randomBytes(6).toString('hex')}`);
-      mkdirSync(tmpDir, { mode: 0o700 });
-    }
+    tmpDir = join(scratch, `load-${randomBytes(6).toString('hex')}`);
+    mkdirSync(tmpDir, { mode: 0o700 });
     tarPath = join(tmpDir, 'archive.tar');
     try {
       await pipeline(Readable.from(decompress(createReadStream(path)).stream), createWriteStream(tarPath, { mode: 0o600 }));
@@ -339,16 +355,18 @@ export async function openArchiveSource(path: string): Promise<ImageSourceReader
 
 /** Where output is assembled: directory formats in a sibling temp dir renamed at the end,
  * archives in a sibling temp file renamed at the end (or streamed when writing to stdout). */
-export async function writeArchive(output: string, format: ArchiveFormat, images: readonly DestinationImage[], opts: { compress?: boolean } = {}): Promise<void> {
+export async function writeArchive(output: string, format: ArchiveFormat, images: readonly DestinationImage[], opts: { compress?: boolean; scratch: string }): Promise<void> {
   switch (format) {
     case 'docker-archive':
       return writeTarOutput(output, (tar) => writeDockerArchive(tar, images));
     case 'oci-archive':
-      return writeTarOutput(output, (tar) => writeOciLayout(tarSink(tar), images, true));
+      return writeTarOutput(output, (tar) => writeOciLayout(tarSink(tar), images, true, opts.scratch));
     case 'oci-dir':
-      return writeDirOutput(output, (dir) => writeOciLayout(dirSink(dir), images, true));
+      // As Podman: an OCI layout directory is added to, never replaced; index.json is merged.
+      mkdirSync(output, { recursive: true, mode: 0o755 });
+      return writeOciLayout(dirSink(output), images, true, opts.scratch, readExistingIndex(output));
     case 'docker-dir':
-      return writeDirOutput(output, (dir) => writeDockerDir(dir, images[0], opts.compress ?? false));
+      return writeDirOutput(output, 'version', (dir) => writeDockerDir(dir, images[0], opts.compress ?? false));
   }
 }
 
@@ -421,13 +439,33 @@ async function writeTarOutput(output: string, fill: (tar: TarFeed) => Promise<vo
   }
 }
 
-async function writeDirOutput(output: string, fill: (dir: string) => Promise<void>): Promise<void> {
+/**
+ * Directory output is assembled in a sibling temp dir and renamed into place, and only ever
+ * replaces an empty directory or one that is already an image layout of the same kind: a
+ * directory holding anything else is the user's data and is refused, never deleted.
+ */
+async function writeDirOutput(output: string, marker: string, fill: (dir: string) => Promise<void>): Promise<void> {
+  const existing = statSync(output, { throwIfNoEntry: false });
+  if (existing) {
+    if (!existing.isDirectory()) throw new SkiffError('invalid-argument', `${output} exists and is not a directory`);
+    const entries = readdirSync(output);
+    if (entries.length > 0 && !entries.includes(marker)) {
+      throw new SkiffError('invalid-argument', `${output} is not a containers image directory, don't want to overwrite important data`);
+    }
+  }
   const tmp = join(dirname(output), `.${basename(output)}.skiff-${randomBytes(4).toString('hex')}`);
   mkdirSync(tmp, { mode: 0o755 });
   try {
     await fill(tmp);
-    rmSync(output, { recursive: true, force: true });
-    renameSync(tmp, output);
+    if (existing) {
+      // Swap: the old layout moves aside and is removed only after the new one is in place.
+      const old = `${tmp}.old`;
+      renameSync(output, old);
+      renameSync(tmp, output);
+      rmSync(old, { recursive: true, force: true });
+    } else {
+      renameSync(tmp, output);
+    }
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     throw e;
@@ -530,7 +568,10 @@ function dirSink(dir: string): LayoutSink {
     has: (name) => existsSync(join(dir, name)),
     async putBytes(name, bytes) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
-      writeFileSync(join(dir, name), bytes, { mode: 0o644 });
+      // Written aside and renamed, so a layout is never seen with a half-written index.json.
+      const tmp = join(dirname(join(dir, name)), `.${basename(name)}.tmp-${randomBytes(4).toString('hex')}`);
+      writeFileSync(tmp, bytes, { mode: 0o644 });
+      renameSync(tmp, join(dir, name));
     },
     async putStream(name, _size, data) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
@@ -544,10 +585,17 @@ function dirSink(dir: string): LayoutSink {
  * with the full image name in org.opencontainers.image.ref.name. A layer is compressed into a
  * temp file first because its digest and size must be known before a tar header is written.
  */
-async function writeOciLayout(sink: LayoutSink, images: readonly DestinationImage[], gzip: boolean): Promise<void> {
-  const index: { schemaVersion: 2; manifests: Descriptor[] } = { schemaVersion: 2, manifests: [] };
-  await sink.putBytes('oci-layout', Buffer.from('{"imageLayoutVersion": "1.0.0"}'));
-  const tmpDir = join('/var/tmp', `skiff-save-${randomBytes(6).toString('hex')}`);
+async function writeOciLayout(sink: LayoutSink, images: readonly DestinationImage[], gzip: boolean, scratch: string, existing: Descriptor[] = []): Promise<void> {
+  const index: { schemaVersion: 2; manifests: Descriptor[] } = { schemaVersion: 2, manifests: [...existing] };
+  const refName = (d: Descriptor) => d.annotations?.['org.opencontainers.image.ref.name'];
+  const addEntry = (d: Descriptor) => {
+    const name = refName(d);
+    // A name points at one image: the new entry replaces an older one of the same name.
+    index.manifests = index.manifests.filter((m) => name === undefined ? m.digest !== d.digest || refName(m) !== undefined : refName(m) !== name);
+    index.manifests.push(d);
+  };
+  if (!sink.has('oci-layout')) await sink.putBytes('oci-layout', Buffer.from('{"imageLayoutVersion": "1.0.0"}'));
+  const tmpDir = join(scratch, `save-${randomBytes(6).toString('hex')}`);
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
   try {
     for (const img of images) {
@@ -582,13 +630,20 @@ async function writeOciLayout(sink: LayoutSink, images: readonly DestinationImag
       const manifestDigest = `sha256:${sha256().update(manifestBytes).digest('hex')}`;
       if (!sink.has(blobName(manifestDigest))) await sink.putBytes(blobName(manifestDigest), manifestBytes);
       const base = { mediaType: MEDIA.ociManifest, digest: manifestDigest, size: manifestBytes.length };
-      if (img.names.length === 0) index.manifests.push(base);
-      for (const n of img.names) index.manifests.push({ ...base, annotations: { 'org.opencontainers.image.ref.name': n } });
+      if (img.names.length === 0) addEntry(base);
+      for (const n of img.names) addEntry({ ...base, annotations: { 'org.opencontainers.image.ref.name': n } });
     }
   } finally {
     rmSync(tmpDir, { recursive: true, force: true });
   }
   await sink.putBytes('index.json', Buffer.from(goJson(index)));
+}
+
+/** The entries of an existing layout's index.json, so a save adds to it; a broken one is an error. */
+function readExistingIndex(dir: string): Descriptor[] {
+  const path = join(dir, 'index.json');
+  if (!existsSync(path)) return [];
+  return validateIndex(parseJson(readFileSync(path), `${path}`), path).manifests;
 }
 
 async function writeDockerDir(dir: string, img: DestinationImage, compress: boolean): Promise<void> {

@@ -81,3 +81,26 @@ describe('splitCsv', () => {
     assert.deepEqual(splitCsv(''), []);
   });
 });
+
+describe('pflag corner cases', () => {
+  const F: FlagSpec[] = [
+    { name: 'format', short: 'f', type: 'string', usage: '' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: '' },
+  ];
+  it('-f= takes "=" as the value; -f=x takes "x"', () => {
+    assert.equal(parseArgs(['-f='], F).values.format, '=');
+    assert.equal(parseArgs(['-f=x'], F).values.format, 'x');
+  });
+  it('-q= is an unknown shorthand "="', () => {
+    assert.throws(() => parseArgs(['-q='], F), (e: unknown) => e instanceof SkiffError && e.message === "unknown shorthand flag: '=' in -=");
+  });
+  it('---q and --=x are bad flag syntax', () => {
+    assert.throws(() => parseArgs(['---q'], F), (e: unknown) => e instanceof SkiffError && e.message === 'bad flag syntax: ---q');
+    assert.throws(() => parseArgs(['--=x'], F), (e: unknown) => e instanceof SkiffError && e.message === 'bad flag syntax: --=x');
+  });
+  it('--format= sets an empty value and marks the flag changed', () => {
+    const r = parseArgs(['--format='], F);
+    assert.equal(r.values.format, '');
+    assert.ok(r.changed.has('format'));
+  });
+});
