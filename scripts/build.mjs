@@ -14,7 +14,7 @@ await build({
   target: 'node24',
   chunkNames: 'chunks/[name]-[hash]',
   // Native modules stay in node_modules; everything else is bundled.
-  external: ['koffi'],
+  external: ['koffi', 'node-unix-socket'],
   sourcemap: 'linked',
   legalComments: 'none',
   minify: true,

@@ -18,6 +18,11 @@ export type ErrorCode =
   | 'unsupported'
   | 'config' // a configuration file that cannot be read or parsed
   | 'lock-timeout'
+  | 'oci-permission-denied' // the OCI runtime could not invoke the command (Podman's ErrOCIRuntimePermissionDenied)
+  | 'oci-not-found' // the command to run does not exist (Podman's ErrOCIRuntimeNotFound)
+  | 'oci-runtime-error' // any other failure of the OCI runtime (Podman's ErrOCIRuntime)
+  | 'conmon-failed' // conmon did not start, broke its protocol, or timed out
+  | 'timeout' // a bounded wait ran out
   | 'io'
   | 'internal';
 
