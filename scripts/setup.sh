@@ -44,7 +44,9 @@ fi
 # npm dependencies and the bundle.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
-  npm ci --no-audit --no-fund >/dev/null
+  # npm ci refuses a lock whose optional per-platform packages were never published for other
+  # platforms (node-unix-socket's); npm install then installs from the same lock.
+  npm ci --no-audit --no-fund >/dev/null 2>&1 || npm install --no-audit --no-fund >/dev/null
 fi
 if [ ! -f dist/skiff.mjs ] || [ -n "$(find src scripts/build.mjs -newer dist/skiff.mjs -print -quit)" ]; then
   say "building dist/"
