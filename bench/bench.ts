@@ -8,7 +8,7 @@
  * Both engines get private stores under a temp dir, seeded with the same images.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -21,7 +21,10 @@ const skiffBin = join(repo, 'bin', 'skiff');
 const work = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
 const skiff = [skiffBin, '--root', join(work, 'skiff'), '--runroot', join(work, 'skiff-run')];
 const podman = ['podman', '--root', join(work, 'podman'), '--runroot', join(work, 'podman-run')];
-const env = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? '/usr/share/containers/containers.conf' };
+// Podman needs rlimits within this machine's hard limits to run containers (DESIGN §6a).
+const podmanConf = join(work, 'containers.conf');
+writeFileSync(podmanConf, readFileSync('/usr/share/containers/containers.conf', 'utf8').replace(/^\[containers\]$/m, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]'));
+const env = { ...process.env, CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? podmanConf };
 
 function run(cmd: string[], input?: Buffer): { ms: number; status: number | null; stderr: string } {
   const t0 = process.hrtime.bigint();
@@ -86,6 +89,33 @@ try {
     { name: 'images --format json', a: [...skiff, 'images', '--format', 'json'], b: [...podman, 'images', '--format', 'json'] },
   ];
   for (const row of rows) if (!filter || row.name.includes(filter)) bench(row);
+
+  if (!args.includes('--images-only')) {
+    // Containers: both engines with --network none (skiff's only network mode so far).
+    const sh = (cmd: string[]) => ['sh', '-c', `${cmd.map((a) => `'${a}'`).join(' ')} >/dev/null`];
+    must([...skiff, 'run', '-d', '--name', 'bench-sleeper', '--network', 'none', 'bench1', 'sleep', '600']);
+    must([...podman, 'run', '-d', '--name', 'bench-sleeper', '--network', 'none', 'bench1', 'sleep', '600']);
+    const ctrRows: Row[] = [
+      { name: 'run --rm --network none true', a: [...skiff, 'run', '--rm', '--network', 'none', 'bench1', 'true'], b: [...podman, 'run', '--rm', '--network', 'none', 'bench1', 'true'] },
+      {
+        name: 'create + rm',
+        a: ['sh', '-c', `${sh([...skiff, 'create', '--name', 'bench-c', '--network', 'none', 'bench1', 'true'])[2]} && ${sh([...skiff, 'rm', 'bench-c'])[2]}`],
+        b: ['sh', '-c', `${sh([...podman, 'create', '--name', 'bench-c', '--network', 'none', 'bench1', 'true'])[2]} && ${sh([...podman, 'rm', 'bench-c'])[2]}`],
+      },
+      { name: 'exec true', a: [...skiff, 'exec', 'bench-sleeper', 'true'], b: [...podman, 'exec', 'bench-sleeper', 'true'] },
+      { name: 'ps -a (1 container)', a: [...skiff, 'ps', '-a'], b: [...podman, 'ps', '-a'] },
+      { name: 'inspect (container)', a: [...skiff, 'inspect', 'bench-sleeper'], b: [...podman, 'inspect', 'bench-sleeper'] },
+    ];
+    for (const row of ctrRows) if (!filter || row.name.includes(filter)) bench(row);
+    for (let i = 0; i < 49; i++) {
+      must([...skiff, 'create', '--network', 'none', 'bench1', 'true']);
+      must([...podman, 'create', '--network', 'none', 'bench1', 'true']);
+    }
+    const more: Row[] = [{ name: 'ps -a (50 containers)', a: [...skiff, 'ps', '-a'], b: [...podman, 'ps', '-a'] }];
+    for (const row of more) if (!filter || row.name.includes(filter)) bench(row);
+    run([...skiff, 'rm', '-a', '-f']);
+    run([...podman, 'rm', '-a', '-f']);
+  }
 } finally {
   spawnSync('podman', ['--root', join(work, 'podman'), '--runroot', join(work, 'podman-run'), 'system', 'reset', '-f'], { env, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });

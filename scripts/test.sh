@@ -4,7 +4,7 @@
 #   scripts/test.sh [node --test options or test files]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="podman skopeo umoci docker-registry python3" bash scripts/setup.sh --no-demo
+EXTRA_PACKAGES="podman skopeo umoci docker-registry python3 auditd" bash scripts/setup.sh --no-demo
 . scripts/node.sh
 echo "test: type check" >&2
 "$NODE" node_modules/typescript/bin/tsc -p .

@@ -19,8 +19,64 @@ const rmi = lazy(() => import('./image/rm.ts'));
 const prune = lazy(() => import('./image/prune.ts'));
 const exists = lazy(() => import('./image/exists.ts'));
 const tree = lazy(() => import('./image/tree.ts'));
+const run = lazy(() => import('./container/run.ts'));
+const create = lazy(() => import('./container/create.ts'));
+const start = lazy(() => import('./container/start.ts'));
+const stop = lazy(() => import('./container/stop.ts'));
+const kill = lazy(() => import('./container/kill.ts'));
+const rm = lazy(() => import('./container/rm.ts'));
+const ps = lazy(() => import('./container/ps.ts'));
+const wait = lazy(() => import('./container/wait.ts'));
+const restart = lazy(() => import('./container/restart.ts'));
+const rename = lazy(() => import('./container/rename.ts'));
+const logs = lazy(() => import('./container/logs.ts'));
+const pause = async () => (await import('./container/pause.ts')).pauseCommand;
+const unpause = async () => (await import('./container/pause.ts')).unpauseCommand;
+const inspect = lazy(() => import('./inspect.ts'));
+const exec = lazy(() => import('./container/exec.ts'));
+const commit = lazy(() => import('./container/commit.ts'));
+const exportCmd = lazy(() => import('./container/export.ts'));
+const diff = lazy(() => import('./container/diff.ts'));
+const attachCmd = lazy(() => import('./container/attach.ts'));
+const mountCmd = async () => (await import('./container/mount.ts')).mountCommand;
+const unmountCmd = async () => (await import('./container/mount.ts')).unmountCommand;
+
+const CONTAINER_COMMANDS: readonly CommandEntry[] = [
+  { name: 'attach', short: 'Attach to a running container', load: attachCmd },
+  { name: 'commit', short: 'Create new image based on the changed container', load: commit },
+  { name: 'diff', short: 'Inspect changes to the container\'s file systems', load: diff },
+  { name: 'export', short: 'Export container\'s filesystem contents as a tar archive', load: exportCmd },
+  { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
+  { name: 'prune', short: 'Remove all non running containers', load: lazy(() => import('./container/prune.ts')) },
+  { name: 'unmount', aliases: ['umount'], short: 'Unmount working container\'s root filesystem', load: unmountCmd },
+  { name: 'cleanup', short: 'Clean up network and mountpoints of one or more containers', load: lazy(() => import('./container/cleanup.ts')) },
+  { name: 'create', short: 'Create but do not start a container', load: create },
+  { name: 'exec', short: 'Run a process in a running container', load: exec },
+  { name: 'exists', short: 'Check if a container exists in local storage', load: lazy(() => import('./container/exists.ts')) },
+  { name: 'inspect', short: 'Display the configuration of a container', load: lazy(() => import('./container/inspect.ts')) },
+  { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
+  { name: 'list', aliases: ['ls', 'ps'], short: 'List containers', load: ps },
+  { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
+  { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
+  { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
+  { name: 'rename', short: 'Rename an existing container', load: rename },
+  { name: 'restart', short: 'Restart one or more containers', load: restart },
+  { name: 'rm', short: 'Remove one or more containers', load: rm },
+  { name: 'run', short: 'Run a command in a new container', load: run },
+  { name: 'start', short: 'Start one or more containers', load: start },
+  { name: 'stop', short: 'Stop one or more containers', load: stop },
+  { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
+  { name: 'wait', short: 'Block on one or more containers', load: wait },
+];
 
 export const COMMANDS: readonly CommandEntry[] = [
+  { name: 'attach', short: 'Attach to a running container', load: attachCmd },
+  { name: 'commit', short: 'Create new image based on the changed container', load: commit },
+  { name: 'container', short: 'Manage containers', subcommands: CONTAINER_COMMANDS },
+  { name: 'create', short: 'Create but do not start a container', load: create },
+  { name: 'diff', short: 'Display the changes to the object\'s file system', load: diff },
+  { name: 'exec', short: 'Run a process in a running container', load: exec },
+  { name: 'export', short: 'Export container\'s filesystem contents as a tar archive', load: exportCmd },
   { name: 'help', short: 'Help about any command', load: lazy(() => import('./system/help.ts')) },
   { name: 'history', short: 'Show history of a specified image', load: history },
   {
@@ -44,18 +100,32 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'images', short: 'List images in local storage', load: images },
   { name: 'import', short: 'Import a tarball to create a filesystem image', load: imp },
   { name: 'info', short: 'Display skiff system information', load: lazy(() => import('./system/info.ts')) },
-  { name: 'inspect', short: 'Display the configuration of object denoted by ID', load: lazy(() => import('./inspect.ts')) },
+  { name: 'inspect', short: 'Display the configuration of object denoted by ID', load: inspect },
+  { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
   { name: 'load', short: 'Load image(s) from a tar archive', load },
+  { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
+  { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
+  { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
+  { name: 'ps', short: 'List containers', load: ps },
+  { name: 'rename', short: 'Rename an existing container', load: rename },
+  { name: 'restart', short: 'Restart one or more containers', load: restart },
+  { name: 'rm', short: 'Remove one or more containers', load: rm },
   { name: 'rmi', short: 'Removes one or more images from local storage', load: rmi },
+  { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'save', short: 'Save image(s) to an archive', load: save },
+  { name: 'start', short: 'Start one or more containers', load: start },
+  { name: 'stop', short: 'Stop one or more containers', load: stop },
   {
     name: 'system',
     short: 'Manage skiff',
     subcommands: [{ name: 'info', short: 'Display skiff system information', load: lazy(() => import('./system/info.ts')) }],
   },
   { name: 'tag', short: 'Add an additional name to a local image', load: tag },
+  { name: 'unmount', aliases: ['umount'], short: 'Unmount working container\'s root filesystem', load: unmountCmd },
+  { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'untag', short: 'Remove a name from a local image', load: untag },
   { name: 'version', short: 'Display the skiff version information', load: lazy(() => import('./system/version.ts')) },
+  { name: 'wait', short: 'Block on one or more containers', load: wait },
 ];
 
 export function findCommand(entries: readonly CommandEntry[], name: string): CommandEntry | undefined {

@@ -1,5 +1,4 @@
-import type { SkiffError } from '../util/errors.ts';
-import { isSkiffError } from '../util/errors.ts';
+import { isSkiffError, SkiffError } from '../util/errors.ts';
 import { goJson } from '../util/gojson.ts';
 import type { CommandContext, CommandSpec } from './command.ts';
 import { isJsonFormat, renderEach } from './format/report.ts';
@@ -43,7 +42,7 @@ export const command: CommandSpec = {
   use: 'inspect [options] {CONTAINER|IMAGE|POD|NETWORK|VOLUME} [...]',
   long: 'Displays the low-level information on an object identified by name or ID.',
   examples: ['skiff inspect fedora', 'skiff inspect --type image fedora', 'skiff inspect --format "imageId: {{.Id}} size: {{.Size}}" fedora'],
-  args: { kind: 'min', n: 1 },
+  args: { kind: 'any' },
   flags: [
     { name: 'format', short: 'f', type: 'string', usage: 'Format the output to a Go template or json', default: 'json' },
     { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container" or "all")', default: 'all' },
@@ -53,12 +52,27 @@ export const command: CommandSpec = {
   async run(ctx) {
     const engine = await ctx.engine();
     const type = ctx.flags.type as string;
-    if (!['all', 'image'].includes(type)) {
-      const { SkiffError } = await import('../util/errors.ts');
-      throw new SkiffError('invalid-argument', `invalid type "${type}": must be one of "image", "all"`);
+    if (!['all', 'image', 'container'].includes(type)) {
+      throw new SkiffError('invalid-argument', `invalid type "${type}": must be one of "container", "image", "all"`);
     }
-    return printInspect(ctx, ctx.args, ctx.flags.format as string, (name) => engine.images.inspect(name), (name, e) =>
-      type === 'image' ? `inspecting object: ${e.message}` : `inspecting object: no such object: "${name}"`,
+    const { inspectContainer } = await import('../engine/container-inspect.ts');
+    const size = ctx.flags.size as boolean;
+    const names = ctx.flags.latest ? [engine.containers.latest().id] : ctx.args;
+    if (names.length === 0) throw new SkiffError('usage', 'requires at least 1 arg(s), only received 0');
+    return printInspect(
+      ctx,
+      names,
+      ctx.flags.format as string,
+      (name) => {
+        if (type !== 'image') {
+          const c = engine.containers.find(name);
+          if (c) return inspectContainer(engine, engine.containers.sync(c), { size });
+          if (type === 'container') throw new SkiffError('no-such-object', `no such container ${name}`);
+        }
+        if (type === 'image' || engine.images.find(name)) return engine.images.inspect(name);
+        throw new SkiffError('no-such-object', `no such object: "${name}"`);
+      },
+      (name, e) => (type === 'image' ? `inspecting object: ${e.message}` : type === 'container' ? `inspecting object: no such container "${name}"` : `inspecting object: no such object: "${name}"`),
     );
   },
 };

@@ -30,11 +30,28 @@ export interface Config {
   readonly cgroupManager: string;
   readonly eventsBackend: string;
   readonly logLevel: string;
+  /** containers.conf [containers]: the defaults every container gets. */
+  readonly containers: ContainersDefaults;
   /** The files that contributed, in the order they were applied. */
   readonly files: readonly string[];
   readonly home: string;
   readonly configHome: string;
 }
+
+export interface ContainersDefaults {
+  /** Capability names without the CAP_ prefix. */
+  readonly capabilities: readonly string[];
+  readonly sysctls: readonly string[];
+  /** As written in containers.conf: `name=A:B`. */
+  readonly ulimits: readonly string[];
+  readonly pidsLimit: number;
+  readonly seccompProfile: string | undefined;
+  readonly initPath: string | undefined;
+  readonly env: readonly string[];
+}
+
+/** containers/common's built-in defaults (Debian's containers.conf narrows the capabilities). */
+const BUILTIN_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT', 'AUDIT_WRITE', 'MKNOD', 'NET_RAW'];
 
 const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'warning', 'error', 'fatal', 'panic'];
 
@@ -89,6 +106,13 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
   let cgroupManager = 'cgroupfs';
   let eventsBackend = 'file';
   const files: string[] = [];
+  let capabilities: readonly string[] = BUILTIN_CAPABILITIES;
+  let sysctls: readonly string[] = [];
+  let ulimits: readonly string[] = [];
+  let pidsLimit = 2048;
+  let seccompProfile: string | undefined;
+  let initPath: string | undefined;
+  let containerEnv: readonly string[] = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'];
 
   const load = (path: string): Toml | undefined => {
     if (!existsSync(path)) return undefined;
@@ -113,6 +137,14 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
     eventsBackend = str(engine, 'events_logger') ?? eventsBackend;
     const conmonPaths = strList(engine, 'conmon_path');
     if (conmonPaths) conmon = conmonPaths.find((c) => existsSync(c)) ?? conmon;
+    const ctrs = t.containers;
+    capabilities = (strList(ctrs, 'default_capabilities') ?? capabilities).map((c) => c.toUpperCase().replace(/^CAP_/, ''));
+    sysctls = strList(ctrs, 'default_sysctls') ?? sysctls;
+    ulimits = strList(ctrs, 'default_ulimits') ?? ulimits;
+    containerEnv = strList(ctrs, 'env') ?? containerEnv;
+    seccompProfile = str(ctrs, 'seccomp_profile') ?? seccompProfile;
+    initPath = str(ctrs, 'init_path') ?? initPath;
+    if (typeof ctrs === 'object' && ctrs !== null && typeof (ctrs as Toml).pids_limit === 'number') pidsLimit = (ctrs as Toml).pids_limit as number;
   }
 
   // storage.conf: the driver and its options apply; skiff keeps its own graph and run roots,
@@ -163,6 +195,7 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
     cgroupManager,
     eventsBackend,
     logLevel,
+    containers: { capabilities, sysctls, ulimits, pidsLimit, seccompProfile, initPath, env: containerEnv },
     files,
     home,
     configHome,

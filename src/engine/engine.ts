@@ -4,6 +4,9 @@
  * opened on first use so that commands such as `version` never touch the disk.
  */
 import { type Config, resolveConfig } from '../config/config.ts';
+import { SkiffError } from '../util/errors.ts';
+import { ContainerService } from './containers.ts';
+import { findExecutable } from './info.ts';
 import { ImageService } from './images.ts';
 import type { GlobalOptions } from './options.ts';
 import { Store } from './store.ts';
@@ -12,17 +15,16 @@ export class Engine {
   readonly config: Config;
   #store: Store | undefined;
   #images: ImageService | undefined;
+  #containers: ContainerService | undefined;
+  readonly #global: GlobalOptions;
 
-  private constructor(config: Config) {
+  private constructor(config: Config, global: GlobalOptions) {
     this.config = config;
+    this.#global = global;
   }
 
   static open(global: GlobalOptions): Engine {
-    return new Engine(resolveConfig(global));
-  }
-
-  static fromConfig(config: Config): Engine {
-    return new Engine(config);
+    return new Engine(resolveConfig(global), global);
   }
 
   get store(): Store {
@@ -31,8 +33,53 @@ export class Engine {
   }
 
   get images(): ImageService {
-    this.#images ??= new ImageService(this.store);
+    this.#images ??= new ImageService(this.store, (id) => this.containers.usersOf(id));
     return this.#images;
+  }
+
+  get containers(): ContainerService {
+    this.#containers ??= new ContainerService(this);
+    return this.#containers;
+  }
+
+  /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */
+  runtimePath(): string {
+    const path = findExecutable(this.config.runtime);
+    if (!path) throw new SkiffError('config', `could not find a working binary for OCI runtime "${this.config.runtime}"`);
+    return path;
+  }
+
+  /** What the runtime driver needs to call crun/runc directly. */
+  ociRuntime(): { path: string; args: readonly string[]; runtimeDir: string } {
+    return { path: this.runtimePath(), args: this.config.runtimeFlags.map((f) => (f.startsWith('-') ? f : `--${f}`)), runtimeDir: this.config.rootless ? (process.env.XDG_RUNTIME_DIR ?? '') : '' };
+  }
+
+  /** What the conmon driver needs (containers and exec sessions alike). */
+  conmonRuntime(): { conmonPath: string; runtimePath: string; runtimeArgs: readonly string[]; runtimeDir: string; systemdCgroup: boolean } {
+    const rt = this.ociRuntime();
+    return { conmonPath: this.conmonPath(), runtimePath: rt.path, runtimeArgs: rt.args, runtimeDir: rt.runtimeDir, systemdCgroup: this.config.cgroupManager === 'systemd' };
+  }
+
+  conmonPath(): string {
+    const path = this.config.conmon ?? findExecutable('conmon');
+    if (!path) throw new SkiffError('config', 'could not find a working conmon binary (install the conmon package)');
+    return path;
+  }
+
+  /**
+   * The argv conmon runs when a container exits: this very skiff (absolute paths, since conmon
+   * execv()s without a PATH search) with the global options that select this store.
+   */
+  exitCommand(args: readonly string[]): string[] {
+    const g = this.#global;
+    const script = process.argv[1];
+    const globals = ['--root', this.config.graphRoot, '--runroot', this.config.runRoot, '--runtime', this.config.runtime];
+    if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
+    for (const o of g.storageOpts ?? []) globals.push('--storage-opt', o);
+    if (g.conmon) globals.push('--conmon', g.conmon);
+    for (const f of g.runtimeFlags ?? []) globals.push('--runtime-flag', f);
+    globals.push('--cgroup-manager', this.config.cgroupManager, '--events-backend', this.config.eventsBackend);
+    return [process.execPath, '--disable-warning=ExperimentalWarning', script, ...globals, ...args];
   }
 
   close(): void {

@@ -31,8 +31,11 @@ export interface RemoveReport {
 export class ImageService {
   readonly store: Store;
 
-  constructor(store: Store) {
+  readonly #usersOf: (imageId: string) => string[];
+
+  constructor(store: Store, usersOf: (imageId: string) => string[] = () => []) {
     this.store = store;
+    this.#usersOf = usersOf;
   }
 
   /**
@@ -227,7 +230,7 @@ export class ImageService {
   }
 
   #checkUsers(img: ImageRecord, opts: { force?: boolean; inUse?: (id: string) => string[] }): void {
-    const users = opts.inUse?.(img.id) ?? [];
+    const users = (opts.inUse ?? this.#usersOf)(img.id);
     if (users.length > 0 && !opts.force) {
       throw new SkiffError('image-in-use', `image used by ${users[0]}: image is in use by a container: consider listing external containers and force-removing image`, {
         exitCode: 2,
@@ -330,7 +333,7 @@ export class ImageService {
           (img) =>
             (opts.all ? true : img.names.length === 0) &&
             !parents.has(img.id) &&
-            (opts.inUse?.(img.id) ?? []).length === 0 &&
+            (opts.inUse ?? this.#usersOf)(img.id).length === 0 &&
             filters.every((f) => f(img, { parents, resolve: (s) => this.resolve(s), config: (i) => this.config(i) })),
         );
         if (victims.length === 0) break;

@@ -11,6 +11,7 @@ import { BlobStore } from '../image/blobs.ts';
 import { ImageStore } from '../image/store.ts';
 import { StateDb } from '../state/db.ts';
 import { LayerStore } from '../storage/layers.ts';
+import { RootfsStore } from '../storage/rootfs.ts';
 import { SkiffError } from '../util/errors.ts';
 import { FileLock } from '../util/lock.ts';
 
@@ -20,6 +21,7 @@ export class Store {
   readonly blobs: BlobStore;
   readonly layers: LayerStore;
   readonly images: ImageStore;
+  readonly rootfs: RootfsStore;
   readonly driver: StorageDriverName;
   readonly #lock: FileLock;
 
@@ -31,6 +33,7 @@ export class Store {
     this.blobs = new BlobStore(config.graphRoot);
     this.layers = new LayerStore({ graphRoot: config.graphRoot, driver: this.driver, db: this.db, rootless: config.rootless });
     this.images = new ImageStore(this.db, this.blobs, this.layers);
+    this.rootfs = new RootfsStore({ graphRoot: config.graphRoot, layers: this.layers, driver: this.driver });
     this.#lock = new FileLock(join(config.graphRoot, 'storage.lock'));
   }
 
@@ -70,6 +73,7 @@ export class Store {
   }
 
   recover(): void {
+    this.#recoverContainers();
     this.layers.recover(this.#referencedLayers());
     this.blobs.recover(this.images.ownedBlobs());
     this.#recoverScratch();
@@ -91,6 +95,26 @@ export class Store {
     const dir = join(this.config.graphRoot, 'tmp', `${process.pid}-${randomBytes(4).toString('hex')}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
+  }
+
+  /**
+   * Container directories the DB does not own (a create cut short before its row was
+   * written, or a removal after its row was deleted): unmount whatever is still mounted
+   * there, then remove them.
+   */
+  #recoverContainers(): void {
+    const home = this.rootfs.home;
+    if (!existsSync(home)) return;
+    const owned = new Set(this.db.all<{ id: string }>('SELECT id FROM containers').map((r) => r.id));
+    for (const id of readdirSync(home)) {
+      if (owned.has(id)) continue;
+      const mounted = readFileSync('/proc/self/mountinfo', 'utf8')
+        .split('\n')
+        .map((l) => l.split(' ')[4])
+        .filter((m) => m !== undefined && m.startsWith(join(home, id)));
+      if (mounted.length > 0) continue; // unmounted by the next cleanup, which holds the syscall module
+      rmSync(join(home, id), { recursive: true, force: true });
+    }
   }
 
   #recoverScratch(): void {

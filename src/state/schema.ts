@@ -61,4 +61,25 @@ export const MIGRATIONS: readonly string[] = [
     PRIMARY KEY (image_id, name)
   );
   `,
+  `
+  -- A container: its immutable config (spec, JSON of ContainerSpec) and its mutable state.
+  -- Writers re-read the row inside their transaction before changing state.
+  CREATE TABLE containers (
+    id           TEXT PRIMARY KEY,
+    name         TEXT NOT NULL UNIQUE,
+    image_id     TEXT NOT NULL,
+    spec         TEXT NOT NULL,
+    created      INTEGER NOT NULL,
+    state        TEXT NOT NULL,             -- configured|created|running|paused|stopped|exited|removing
+    pid          INTEGER NOT NULL DEFAULT 0,
+    conmon_pid   INTEGER NOT NULL DEFAULT 0,
+    exit_code    INTEGER,
+    started_at   INTEGER NOT NULL DEFAULT 0,
+    finished_at  INTEGER NOT NULL DEFAULT 0,
+    oom_killed   INTEGER NOT NULL DEFAULT 0,
+    mounted      INTEGER NOT NULL DEFAULT 0,
+    restarts     INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE INDEX containers_image ON containers(image_id);
+  `,
 ];

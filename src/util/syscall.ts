@@ -21,6 +21,8 @@ interface Libc {
   readonly lgetxattr: NativeFn;
   readonly llistxattr: NativeFn;
   readonly flock: NativeFn;
+  readonly mount: NativeFn;
+  readonly umount2: NativeFn;
 }
 
 let libc: Libc | undefined;
@@ -39,6 +41,8 @@ function load(): Libc {
     lgetxattr: fn('long lgetxattr(const char *path, const char *name, void *value, size_t size)'),
     llistxattr: fn('long llistxattr(const char *path, void *list, size_t size)'),
     flock: fn('int flock(int fd, int op)'),
+    mount: fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
+    umount2: fn('int umount2(const char *target, int flags)'),
   };
   return libc;
 }
@@ -164,4 +168,25 @@ export function flock(fd: number, op: number): boolean {
     if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') return false;
     throw err;
   }
+}
+
+export const MS_RDONLY = 1;
+export const MS_NOSUID = 2;
+export const MS_NODEV = 4;
+export const MS_NOEXEC = 8;
+export const MNT_DETACH = 2;
+
+/** mount(2). `data` is the filesystem's option string (must fit in one page for overlay). */
+export function mount(source: string, target: string, fstype: string, flags: number, data: string | null): void {
+  const c = load();
+  check(c.mount(source, target, fstype, flags, data), 'mount', target);
+}
+
+/** umount2(2). EINVAL (not a mount point) and ENOENT are returned as false, not thrown. */
+export function umount2(target: string, flags = 0): boolean {
+  const c = load();
+  if (Number(c.umount2(target, flags)) === 0) return true;
+  const err = systemError(c.koffi.errno(), 'umount2', target);
+  if (err.code === 'EINVAL' || err.code === 'ENOENT') return false;
+  throw err;
 }

@@ -3,7 +3,7 @@
  * processes, each skiff test in a private store (--root/--runroot under a temp dir).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -88,13 +88,19 @@ export function busyboxTar(): Buffer {
 /** Real podman with a private store, configured as these machines need (REFERENCE, DESIGN §6a). */
 export class Podman {
   readonly dir: string;
+  readonly #env: NodeJS.ProcessEnv;
 
   constructor() {
     this.dir = mkdtempSync(join(tmpdir(), 'podman-it-'));
+    // Podman's containers fail here unless its default rlimits fit under the host's hard
+    // limits (DESIGN §6a): give it the containers.conf a distribution would need.
+    const conf = join(this.dir, 'containers.conf');
+    writeFileSync(conf, readFileSync('/usr/share/containers/containers.conf', 'utf8').replace(/^\[containers\]$/m, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]'));
+    this.#env = { CONTAINERS_CONF: conf };
   }
 
   run(args: readonly string[], opts: { input?: string | Buffer } = {}): Result {
-    return run('podman', ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), ...args], opts);
+    return run('podman', ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), ...args], { ...opts, env: this.#env });
   }
 
   ok(args: readonly string[], opts: { input?: string | Buffer } = {}): string {

@@ -1,0 +1,36 @@
+import { writeFileSync } from 'node:fs';
+import type { CommandContext, CommandSpec } from '../command.ts';
+import { CREATE_FLAGS, createFlags, RUN_ONLY_FLAGS } from './create-flags.ts';
+import { runAttached } from './attach-run.ts';
+
+export const command: CommandSpec = {
+  use: 'run [options] IMAGE [COMMAND [ARG...]]',
+  long: 'Runs a command in a new container from the given image',
+  examples: [
+    'skiff run imageID ls -alF /etc',
+    'skiff run --network=host imageID dnf -y install java',
+    'skiff run --volume /var/hostdir:/var/ctrdir -i -t fedora /bin/bash',
+  ],
+  args: { kind: 'min', n: 1 },
+  interspersed: false,
+  flags: [...CREATE_FLAGS, ...RUN_ONLY_FLAGS],
+  async run(ctx: CommandContext) {
+    const engine = await ctx.engine();
+    const flags = createFlags(ctx.flags, ctx.changed);
+    const image = engine.images.resolve(ctx.args[0]);
+    const c = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
+    const cidfile = ctx.flags.cidfile as string;
+    if (cidfile) writeFileSync(cidfile, c.id, { flag: 'wx' });
+    if (ctx.flags.detach) {
+      try {
+        await engine.containers.start(c);
+      } catch (e) {
+        if (c.spec.remove) await engine.containers.remove(c, { force: true }).catch(() => {});
+        throw e;
+      }
+      ctx.out(`${c.id}\n`);
+      return 0;
+    }
+    return runAttached(ctx, engine, c, { stdin: flags.interactive, detachKeys: ctx.flags['detach-keys'] as string, sigProxy: ctx.flags['sig-proxy'] as boolean });
+  },
+};

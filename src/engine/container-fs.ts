@@ -1,0 +1,158 @@
+/**
+ * What is done with a container's filesystem from outside: export (the whole tree as a tar),
+ * diff (what changed against the image), commit (the changes as a new image layer).
+ */
+import { lstatSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyChanges } from '../image/change.ts';
+import { localName } from '../image/names.ts';
+import type { ImageRecord } from '../image/store.ts';
+import { type HistoryEntry, type ImageConfig, MEDIA } from '../image/types.ts';
+import type { ContainerRecord } from '../state/containers.ts';
+import { SkiffError } from '../util/errors.ts';
+import { goJson } from '../util/gojson.ts';
+import { sha256 } from '../util/hash.ts';
+import { rfc3339Nano } from '../util/time.ts';
+import type { Engine } from './engine.ts';
+
+/** Mounts the container's rootfs if it is not (a stopped container), runs fn, and unmounts again. */
+async function withRootfs<T>(engine: Engine, c: ContainerRecord, fn: (rootfs: string) => Promise<T>): Promise<T> {
+  const image = engine.store.images.get(c.imageId);
+  const wasMounted = c.state.mounted;
+  const rootfs = await engine.store.rootfs.mount(c.id, image?.topLayer ?? null);
+  try {
+    return await fn(rootfs);
+  } finally {
+    if (!wasMounted && c.state.status !== 'running' && c.state.status !== 'paused') await engine.store.rootfs.unmount(c.id);
+  }
+}
+
+/** `export`: the container's whole filesystem as a tar stream. */
+export async function exportContainer(engine: Engine, c: ContainerRecord, write: (chunks: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
+  const { writeTarFromDir } = await import('../storage/tar/writer.ts');
+  await withRootfs(engine, c, (rootfs) => write(writeTarFromDir(rootfs)));
+}
+
+export interface Change {
+  readonly kind: 'A' | 'C' | 'D';
+  readonly path: string;
+}
+
+/**
+ * `diff`: Podman's change list from the overlay upper dir: a whiteout is a deletion, a path
+ * that exists in the image is a change, anything else an addition; parents of changes are
+ * reported as changed.
+ */
+export async function diffContainer(engine: Engine, c: ContainerRecord): Promise<Change[]> {
+  if (engine.store.driver !== 'overlay') throw new SkiffError('unsupported', 'diff needs the overlay storage driver');
+  const image = engine.store.images.get(c.imageId);
+  const lowers = image ? engine.store.layers.chain(image.topLayer).map((l) => engine.store.layers.diffDir(l.id)) : [];
+  const inImage = (rel: string) => lowers.some((d) => {
+    try {
+      lstatSync(join(d, rel));
+      return true;
+    } catch {
+      return false;
+    }
+  });
+  const upper = engine.store.rootfs.upperDir(c.id);
+  const out: Change[] = [];
+  const walk = (rel: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(join(upper, rel)).sort();
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const r = rel ? `${rel}/${name}` : name;
+      const st = lstatSync(join(upper, r));
+      if (st.isCharacterDevice() && st.rdev === 0) {
+        out.push({ kind: 'D', path: `/${r}` });
+        continue;
+      }
+      out.push({ kind: inImage(r) ? 'C' : 'A', path: `/${r}` });
+      if (st.isDirectory()) walk(r);
+    }
+  };
+  walk('');
+  return out;
+}
+
+export interface CommitOptions {
+  readonly name?: string;
+  readonly changes: readonly string[];
+  readonly message?: string;
+  readonly author?: string;
+  readonly pause: boolean;
+  readonly format: 'oci' | 'docker';
+  readonly squash: boolean;
+}
+
+/** `commit`: the container's changes become one new layer on top of its image. */
+export async function commitContainer(engine: Engine, c: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
+  const store = engine.store;
+  const image = store.images.get(c.imageId);
+  if (!image) throw new SkiffError('image-not-known', `${c.imageId}: image not known`);
+  if (opts.squash) throw new SkiffError('unsupported', '--squash is not supported yet');
+  const base = engine.images.config(image);
+  const name = opts.name ? localName(opts.name) : undefined;
+  const containerConfig = applyChanges(
+    {
+      ...(base.config ?? {}),
+      ...(c.spec.command ? { Cmd: [...c.spec.command] } : {}),
+      ...(c.spec.entrypoint ? { Entrypoint: [...c.spec.entrypoint] } : {}),
+      ...(c.spec.workdir ? { WorkingDir: c.spec.workdir } : {}),
+      ...(c.spec.user ? { User: c.spec.user } : {}),
+    },
+    opts.changes,
+  );
+  const { writeTarFromDir } = await import('../storage/tar/writer.ts');
+  const paused = opts.pause && c.state.status === 'running';
+  if (paused) await engine.containers.pause(c);
+  try {
+    return await store.write(async () => {
+      const upper = store.rootfs.upperDir(c.id);
+      const whiteouts = store.driver === 'overlay' ? ('trusted' as const) : undefined;
+      const layer = await store.layers.create({ parent: image.topLayer, tar: writeTarFromDir(upper, { whiteouts }), id: undefined });
+      const now = rfc3339Nano(Date.now());
+      const history: HistoryEntry[] = [
+        ...(base.history ?? []),
+        { created: now, created_by: `/bin/sh -c #(nop) COMMIT`, ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}) },
+      ];
+      const config: ImageConfig = {
+        created: now,
+        ...(opts.author ? { author: opts.author } : {}),
+        architecture: base.architecture,
+        os: base.os,
+        config: containerConfig,
+        rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, layer.diffDigest] },
+        history,
+      };
+      const configBytes = Buffer.from(goJson(config));
+      const layers = store.layers.chain(layer.id).reverse();
+      const docker = opts.format === 'docker';
+      const manifest = docker
+        ? {
+            schemaVersion: 2,
+            mediaType: MEDIA.dockerManifest,
+            config: { mediaType: MEDIA.dockerConfig, size: configBytes.length, digest: `sha256:${sha256().update(configBytes).digest('hex')}` },
+            layers: layers.map((l) => ({ mediaType: 'application/vnd.docker.image.rootfs.diff.tar', size: l.diffSize, digest: l.diffDigest })),
+          }
+        : {
+            schemaVersion: 2,
+            config: { mediaType: MEDIA.ociConfig, digest: `sha256:${sha256().update(configBytes).digest('hex')}`, size: configBytes.length },
+            layers: layers.map((l) => ({ mediaType: MEDIA.ociLayer, digest: l.diffDigest, size: l.diffSize })),
+          };
+      return store.images.add({
+        config: configBytes,
+        manifest: Buffer.from(goJson(manifest)),
+        manifestMediaType: docker ? MEDIA.dockerManifest : MEDIA.ociManifest,
+        topLayer: layer.id,
+        names: name ? [name] : [],
+      });
+    });
+  } finally {
+    if (paused) await engine.containers.unpause(c).catch(() => {});
+  }
+}

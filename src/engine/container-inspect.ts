@@ -1,0 +1,210 @@
+/**
+ * `inspect` of a container in Podman's shape (keys and order as podman 4.3.1 prints them).
+ * Values come from the stored ContainerSpec, the state, and the container's config.json
+ * when it has been generated (the process as the runtime got it).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ContainerRecord } from '../state/containers.ts';
+import { rfc3339Nano } from '../util/time.ts';
+import type { Engine } from './engine.ts';
+
+const ZERO_TIME = '0001-01-01T00:00:00Z';
+
+interface OciProcess {
+  args?: string[];
+  env?: string[];
+  cwd?: string;
+  capabilities?: { effective?: string[]; bounding?: string[] };
+  rlimits?: { type: string; soft: number; hard: number }[];
+}
+
+function nsMode(m: ContainerRecord['spec']['ipc'], kind: string): string {
+  switch (m.mode) {
+    case 'host':
+      return 'host';
+    case 'path':
+      return m.path.startsWith('container:') ? m.path : `ns:${m.path}`;
+    case 'none':
+      return 'none';
+    case 'private':
+      return kind === 'ipc' ? 'shareable' : 'private';
+  }
+}
+
+export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { size?: boolean } = {}): Record<string, unknown> {
+  const svc = engine.containers;
+  const p = svc.paths(c.id);
+  const image = engine.store.images.get(c.imageId);
+  const imageConfig = image ? engine.images.config(image).config : undefined;
+  let proc: OciProcess | undefined;
+  if (existsSync(p.config)) {
+    try {
+      proc = (JSON.parse(readFileSync(p.config, 'utf8')) as { process?: OciProcess }).process;
+    } catch {
+      proc = undefined;
+    }
+  }
+  const entrypoint = c.spec.entrypoint ?? imageConfig?.Entrypoint ?? [];
+  const cmd = c.spec.command ?? (c.spec.entrypoint !== undefined ? [] : (imageConfig?.Cmd ?? []));
+  const args = proc?.args ?? [...entrypoint, ...cmd];
+  const s = c.state;
+  const running = s.status === 'running' || s.status === 'paused';
+  const status = s.status === 'configured' ? 'created' : s.status === 'created' ? 'initialized' : s.status;
+  const defaultCaps = engine.config.containers.capabilities.map((x) => `CAP_${x}`);
+  const effective = proc?.capabilities?.effective ?? defaultCaps;
+  const bounding = proc?.capabilities?.bounding ?? defaultCaps;
+  const home = engine.store.layers.home;
+  const chain = image ? engine.store.layers.chain(image.topLayer) : [];
+  const graphData: Record<string, string> | null =
+    engine.store.driver === 'overlay'
+      ? {
+          ...(chain.length > 0 ? { LowerDir: chain.map((l) => join(home, l.id, 'diff')).join(':') } : {}),
+          ...(s.mounted ? { MergedDir: engine.store.rootfs.mountPoint(c.id) } : {}),
+          UpperDir: engine.store.rootfs.upperDir(c.id),
+          WorkDir: join(engine.store.rootfs.dir(c.id), 'fs', 'work'),
+        }
+      : null;
+  const mounts = c.spec.mounts.map((m) => ({
+    Type: m.type,
+    Source: m.source,
+    Destination: m.destination,
+    Driver: '',
+    Mode: '',
+    Options: m.options.filter((o) => o !== 'ro' && o !== 'rw'),
+    RW: !m.options.includes('ro'),
+    Propagation: 'rprivate',
+  }));
+  const labels = Object.keys(c.spec.labels).length > 0 ? c.spec.labels : null;
+  const ulimits = (proc?.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard }));
+  const result: Record<string, unknown> = {
+    Id: c.id,
+    Created: rfc3339Nano(c.created),
+    Path: args[0] ?? '',
+    Args: args.slice(1),
+    State: {
+      OciVersion: '1.0.2-dev',
+      Status: status,
+      Running: s.status === 'running',
+      Paused: s.status === 'paused',
+      Restarting: false,
+      OOMKilled: s.oomKilled,
+      Dead: false,
+      Pid: running ? s.pid : 0,
+      ConmonPid: running ? s.conmonPid : 0,
+      ExitCode: s.exitCode ?? 0,
+      Error: '',
+      StartedAt: s.startedAt ? rfc3339Nano(s.startedAt) : ZERO_TIME,
+      FinishedAt: s.finishedAt ? rfc3339Nano(s.finishedAt) : ZERO_TIME,
+      Health: { Status: '', FailingStreak: 0, Log: null },
+      CheckpointedAt: ZERO_TIME,
+      RestoredAt: ZERO_TIME,
+    },
+    Image: c.imageId,
+    ImageDigest: image?.manifestDigest ?? '',
+    ImageName: c.spec.imageName.includes('/') ? c.spec.imageName : (image?.names.find((n) => n.endsWith(`/${c.spec.imageName}`) || n.endsWith(`/${c.spec.imageName}:latest`)) ?? c.spec.imageName),
+    Rootfs: '',
+    Pod: '',
+    ResolvConfPath: existsSync(p.resolvConf) ? p.resolvConf : '',
+    HostnamePath: p.hostname,
+    HostsPath: p.hosts,
+    StaticDir: p.bundle,
+    OCIConfigPath: p.config,
+    OCIRuntime: engine.config.runtime.split('/').at(-1),
+    ConmonPidFile: p.conmonPidFile,
+    PidFile: p.pidFile,
+    Name: c.name,
+    RestartCount: s.restarts,
+    Driver: engine.store.driver,
+    MountLabel: '',
+    ProcessLabel: '',
+    AppArmorProfile: '',
+    EffectiveCaps: effective,
+    BoundingCaps: bounding,
+    ExecIDs: [],
+    GraphDriver: { Name: engine.store.driver, Data: graphData },
+    Mounts: mounts,
+    Dependencies: [],
+    NetworkSettings: {
+      EndpointID: '',
+      Gateway: '',
+      IPAddress: '',
+      IPPrefixLen: 0,
+      IPv6Gateway: '',
+      GlobalIPv6Address: '',
+      GlobalIPv6PrefixLen: 0,
+      MacAddress: '',
+      Bridge: '',
+      SandboxID: '',
+      HairpinMode: false,
+      LinkLocalIPv6Address: '',
+      LinkLocalIPv6PrefixLen: 0,
+      Ports: {},
+      SandboxKey: '',
+    },
+    Namespace: '',
+    IsInfra: false,
+    IsService: false,
+    Config: {
+      Hostname: c.spec.hostname ?? c.id.slice(0, 12),
+      Domainname: '',
+      User: c.spec.user ?? imageConfig?.User ?? '',
+      AttachStdin: false,
+      AttachStdout: false,
+      AttachStderr: false,
+      Tty: c.spec.terminal,
+      OpenStdin: c.spec.stdin,
+      StdinOnce: false,
+      Env: proc?.env ?? Object.entries(c.spec.env).map(([k, v]) => `${k}=${v}`),
+      Cmd: cmd.length > 0 ? cmd : null,
+      Image: c.spec.imageName,
+      Volumes: null,
+      WorkingDir: proc?.cwd ?? c.spec.workdir ?? imageConfig?.WorkingDir ?? '/',
+      Entrypoint: entrypoint.join(' '),
+      OnBuild: null,
+      Labels: labels,
+      Annotations: c.spec.annotations,
+      StopSignal: c.spec.stopSignal,
+      Umask: '0022',
+      Timeout: c.spec.timeout,
+      StopTimeout: c.spec.stopTimeout,
+      Passwd: true,
+    },
+    HostConfig: {
+      Binds: c.spec.mounts.filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}${m.options.length ? `:${m.options.join(',')}` : ''}`),
+      CgroupManager: engine.config.cgroupManager,
+      LogConfig: { Type: c.spec.logDriver, Config: null, Path: c.spec.logDriver === 'k8s-file' ? p.log : '', Tag: '', Size: c.spec.logMaxSize ? String(c.spec.logMaxSize) : '0B' },
+      NetworkMode: c.spec.network.mode === 'path' ? `ns:${c.spec.network.path}` : c.spec.network.mode,
+      PortBindings: {},
+      RestartPolicy: { Name: '', MaximumRetryCount: 0 },
+      AutoRemove: c.spec.remove,
+      CapAdd: c.spec.capAdd.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),
+      CapDrop: c.spec.capDrop.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),
+      GroupAdd: c.spec.groupAdd,
+      IpcMode: nsMode(c.spec.ipc, 'ipc'),
+      PidMode: nsMode(c.spec.pid, 'pid'),
+      UTSMode: nsMode(c.spec.uts, 'uts'),
+      Privileged: c.spec.privileged,
+      ReadonlyRootfs: c.spec.readOnly,
+      SecurityOpt: [
+        ...(c.spec.noNewPrivileges ? ['no-new-privileges'] : []),
+        ...(c.spec.seccompProfile ? [`seccomp=${c.spec.seccompProfile}`] : []),
+      ],
+      Tmpfs: c.spec.tmpfs,
+      ShmSize: 65536000,
+      Runtime: 'oci',
+      CpuShares: c.spec.resources.cpuShares ?? 0,
+      Memory: c.spec.resources.memory ?? 0,
+      NanoCpus: Math.round((c.spec.resources.cpus ?? 0) * 1e9),
+      MemorySwap: c.spec.resources.memorySwap ?? 0,
+      PidsLimit: c.spec.resources.pidsLimit ?? engine.config.containers.pidsLimit,
+      Devices: c.spec.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
+      Ulimits: ulimits,
+    },
+  };
+  if (opts.size) {
+    result.SizeRw = 0;
+    result.SizeRootFs = image?.size ?? 0;
+  }
+  return result;
+}

@@ -1,0 +1,420 @@
+/**
+ * Container lifecycle (like libpod's Container): create, init, start, attach, wait, stop,
+ * kill, pause, cleanup, remove. Each container has a lock (a kernel-released flock in the run
+ * root); lock order: the container's lock, then the store lock, never the other way round.
+ * State is re-read after taking the lock. No process of ours stays behind a detached
+ * container: conmon watches it and runs `skiff container cleanup` when it exits.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ImageRecord } from '../image/store.ts';
+import type { ContainerSpec } from '../runtime/spec/types.ts';
+import { type ContainerRecord, type ContainerState, ContainerStore } from '../state/containers.ts';
+import { SkiffError } from '../util/errors.ts';
+import { FileLock } from '../util/lock.ts';
+import { rfc3339Nano } from '../util/time.ts';
+import type { Engine } from './engine.ts';
+import { type ContainerPaths, containerPaths } from './paths.ts';
+import { buildContainerSpec, type CreateFlags, generateName, validateName } from './specgen.ts';
+
+export function noSuchContainer(input: string): SkiffError {
+  return new SkiffError('no-such-object', `no container with name or ID "${input}" found: no such container`);
+}
+
+export function stateImproper(message: string): SkiffError {
+  return new SkiffError('invalid-argument', `${message}: container state improper`);
+}
+
+/** A random 64-hex ID whose 12-char short form is not all digits (it could pass for a PID). */
+export function newContainerId(): string {
+  for (;;) {
+    const id = randomBytes(32).toString('hex');
+    if (!/^\d{12}/.test(id)) return id;
+  }
+}
+
+export class ContainerService {
+  readonly #engine: Engine;
+  readonly records: ContainerStore;
+
+  constructor(engine: Engine) {
+    this.#engine = engine;
+    this.records = new ContainerStore(engine.store.db);
+  }
+
+  paths(id: string): ContainerPaths {
+    return containerPaths(this.#engine.config, id);
+  }
+
+  lock(id: string): FileLock {
+    mkdirSync(join(this.#engine.config.runRoot, 'locks'), { recursive: true, mode: 0o700 });
+    return new FileLock(this.paths(id).lock);
+  }
+
+  /** Name, full ID or unique ID prefix; undefined when none or ambiguous. */
+  find(input: string): ContainerRecord | undefined {
+    const byName = this.records.byName(input);
+    if (byName) return byName;
+    if (/^[0-9a-f]{1,64}$/.test(input)) {
+      const ids = this.records.idsWithPrefix(input);
+      if (ids.length === 1) return this.records.get(ids[0]);
+    }
+    return undefined;
+  }
+
+  resolve(input: string): ContainerRecord {
+    const c = this.find(input);
+    if (!c) throw noSuchContainer(input);
+    return this.sync(c);
+  }
+
+  /** The most recently created container (--latest). */
+  latest(): ContainerRecord {
+    const all = this.records.list();
+    const last = all.at(-1);
+    if (!last) throw new SkiffError('no-such-object', 'no containers to act on: no such container');
+    return this.sync(last);
+  }
+
+  list(): ContainerRecord[] {
+    return this.records.list().map((c) => this.sync(c));
+  }
+
+  /**
+   * Brings a record up to date with what conmon left: a running container whose exit file
+   * exists has exited even if its cleanup has not run yet. Reads only files; writes the DB
+   * only when something changed.
+   */
+  sync(c: ContainerRecord): ContainerRecord {
+    if (c.state.status !== 'running' && c.state.status !== 'paused' && c.state.status !== 'created') return c;
+    const exit = readExit(this.paths(c.id).exitFile);
+    if (exit) {
+      return this.records.update(c.id, (s) =>
+        s.status === 'running' || s.status === 'paused' || s.status === 'created'
+          ? { status: 'exited', exitCode: exit.code, finishedAt: exit.at, pid: 0 }
+          : undefined,
+      );
+    }
+    if (c.state.conmonPid > 0 && !processAlive(c.state.conmonPid)) {
+      // conmon is gone without writing an exit file (killed): the container cannot be watched.
+      return this.records.update(c.id, (s) => (s.status === c.state.status ? { status: 'exited', exitCode: -1, finishedAt: Date.now(), pid: 0 } : undefined));
+    }
+    return c;
+  }
+
+  /** `create`: records the container and its filesystem; nothing runs yet. */
+  async create(flags: CreateFlags, image: ImageRecord, imageName: string, command: readonly string[]): Promise<ContainerRecord> {
+    const store = this.#engine.store;
+    if (flags.name !== undefined) validateName(flags.name);
+    const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
+    const spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
+    // Fail on a missing command now, not at start, as Podman does.
+    const imageConfig = this.#engine.images.config(image);
+    const entrypoint = spec.entrypoint ?? imageConfig.config?.Entrypoint ?? [];
+    const cmd = spec.command ?? (spec.entrypoint !== undefined ? [] : (imageConfig.config?.Cmd ?? []));
+    if (entrypoint.length === 0 && cmd.length === 0) {
+      throw new SkiffError('invalid-argument', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+    }
+    for (const m of spec.mounts) {
+      if (m.type === 'bind' && !existsSync(m.source)) throw new SkiffError('invalid-argument', `statfs ${m.source}: no such file or directory`);
+      if (m.type === 'volume') throw new SkiffError('unsupported', `named and anonymous volumes are not supported yet: use a bind mount (-v /host/path:${m.destination})`);
+    }
+    const id = newContainerId();
+    await store.write(async () => {
+      // A generated name is re-drawn if another skiff took it meanwhile (under the lock now).
+      let finalSpec = spec;
+      if (flags.name === undefined && this.records.nameTaken(name)) {
+        finalSpec = { ...spec, name: generateName((n) => this.records.nameTaken(n)) };
+      }
+      this.records.add({ id, name: finalSpec.name, imageId: image.id, spec: finalSpec, created: Date.now() });
+      try {
+        store.rootfs.create(id, image.topLayer);
+      } catch (e) {
+        this.records.remove(id);
+        throw e;
+      }
+    });
+    const rec = this.records.get(id);
+    if (!rec) throw new SkiffError('internal', `container ${id} vanished after it was created`);
+    return rec;
+  }
+
+  /**
+   * Prepares a container to start (Podman's init): mounts its filesystem, writes the files it
+   * gets, generates config.json and has conmon run `crun create`. Called with its lock held.
+   */
+  async init(c: ContainerRecord): Promise<ContainerRecord> {
+    const engine = this.#engine;
+    const p = this.paths(c.id);
+    const image = engine.store.images.get(c.imageId);
+    if (!image) throw new SkiffError('image-not-known', `${c.imageId}: image not known`);
+    const imageConfig = engine.images.config(image);
+    mkdirSync(p.runDir, { recursive: true, mode: 0o700 });
+    mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
+    rmSync(p.exitFile, { force: true });
+    rmSync(p.ociLog, { force: true });
+    const rootfs = await engine.store.rootfs.mount(c.id, image.topLayer);
+    this.records.update(c.id, () => ({ mounted: true }));
+    await mountShm(p.shm);
+    writeContainerFiles(c, p);
+    const { generateSpec } = await import('../runtime/spec/generate.ts');
+    const { hostSpecContext } = await import('./host.ts');
+    const spec = generateSpec(c.spec, imageConfig, hostSpecContext(engine, c, rootfs, p));
+    writeFileSync(p.config, JSON.stringify(spec));
+    const { createContainer } = await import('../runtime/conmon.ts');
+    const res = await createContainer({
+      ...engine.conmonRuntime(),
+      id: c.id,
+      name: c.name,
+      bundle: p.bundle,
+      rundir: p.runDir,
+      exitDir: p.exitDir,
+      log: c.spec.logDriver === 'k8s-file' ? { driver: 'k8s-file', path: p.log } : { driver: c.spec.logDriver },
+      logSizeMax: c.spec.logMaxSize,
+      terminal: c.spec.terminal,
+      interactive: c.spec.stdin,
+      timeout: c.spec.timeout || undefined,
+      exitCommand: engine.exitCommand(['container', 'cleanup', ...(c.spec.remove ? ['--rm'] : []), c.id]),
+    });
+    return this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
+  }
+
+  /** Starts a created (or stopped/exited: re-initialised) container. Lock held by the caller. */
+  async startLocked(c: ContainerRecord, beforeStart?: () => Promise<void>): Promise<ContainerRecord> {
+    let cur = this.sync(c);
+    if (cur.state.status === 'running') return cur;
+    if (cur.state.status === 'paused') throw stateImproper(`"${cur.id}" is paused, cannot start`);
+    if (cur.state.status === 'exited' || cur.state.status === 'stopped') {
+      await this.cleanupLocked(cur, { remove: false });
+      cur = this.records.get(cur.id) ?? cur;
+    }
+    if (cur.state.status === 'configured' || cur.state.status === 'exited' || cur.state.status === 'stopped') cur = await this.init(cur);
+    if (beforeStart) await beforeStart();
+    const { startContainer } = await import('../runtime/oci.ts');
+    await startContainer(this.#engine.ociRuntime(), cur.id);
+    return this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'running', startedAt: Date.now() } : undefined));
+  }
+
+  async start(input: string | ContainerRecord, beforeStart?: () => Promise<void>): Promise<ContainerRecord> {
+    const c = typeof input === 'string' ? this.resolve(input) : input;
+    return this.lock(c.id).with(async () => this.startLocked(this.records.get(c.id) ?? c, beforeStart));
+  }
+
+  /** Sends a signal to a running container's process. */
+  async kill(c: ContainerRecord, signal: number): Promise<void> {
+    const cur = this.sync(c);
+    if (cur.state.status !== 'running' && cur.state.status !== 'paused') {
+      throw stateImproper(`can only kill running containers. ${cur.id} is in state ${cur.state.status}`);
+    }
+    const { killContainer } = await import('../runtime/oci.ts');
+    await killContainer(this.#engine.ociRuntime(), cur.id, signal);
+  }
+
+  /** Waits until the container is no longer running; returns its exit code. Bounded by timeoutMs when given. */
+  async wait(c: ContainerRecord, timeoutMs?: number): Promise<number> {
+    const deadline = timeoutMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + timeoutMs;
+    let delay = 5;
+    for (;;) {
+      const cur = this.sync(this.records.get(c.id) ?? c);
+      if (cur.state.status === 'exited' || cur.state.status === 'stopped') return cur.state.exitCode ?? 0;
+      if (cur.state.status === 'configured') return cur.state.exitCode ?? 0;
+      if (Date.now() > deadline) throw new SkiffError('timeout', `timed out waiting for container ${c.id}`);
+      await new Promise((r) => setTimeout(r, delay));
+      delay = Math.min(delay * 2, 100);
+    }
+  }
+
+  /**
+   * Podman's stop: the stop signal, up to `timeout` seconds, then SIGKILL. Returns a warning
+   * to print when SIGKILL was needed.
+   */
+  async stop(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {
+    const cur = this.sync(c);
+    if (cur.state.status !== 'running' && cur.state.status !== 'paused') return undefined;
+    const timeout = timeoutSecs ?? cur.spec.stopTimeout;
+    const { killContainer, resumeContainer } = await import('../runtime/oci.ts');
+    const rt = this.#engine.ociRuntime();
+    if (cur.state.status === 'paused') await resumeContainer(rt, cur.id);
+    let warning: string | undefined;
+    try {
+      await killContainer(rt, cur.id, cur.spec.stopSignal);
+    } catch {
+      // Already gone: the wait below sees the exit.
+    }
+    try {
+      await this.wait(cur, timeout * 1000);
+    } catch (e) {
+      if (!(e instanceof SkiffError) || e.code !== 'timeout') throw e;
+      const { signalName } = await import('./specgen.ts');
+      warning = `StopSignal ${signalName(cur.spec.stopSignal)} failed to stop container ${cur.name} in ${timeout} seconds, resorting to SIGKILL`;
+      await killContainer(rt, cur.id, 9).catch(() => {});
+      await this.wait(cur, 5000);
+    }
+    return warning;
+  }
+
+  async pause(c: ContainerRecord): Promise<void> {
+    const cur = this.sync(c);
+    if (cur.state.status !== 'running') throw stateImproper(`"${cur.state.status}" is not running, can't pause`);
+    const { pauseContainer } = await import('../runtime/oci.ts');
+    await pauseContainer(this.#engine.ociRuntime(), cur.id);
+    this.records.update(cur.id, (s) => (s.status === 'running' ? { status: 'paused' } : undefined));
+  }
+
+  async unpause(c: ContainerRecord): Promise<void> {
+    const cur = this.sync(c);
+    if (cur.state.status !== 'paused') throw stateImproper(`"${cur.id}" is not paused, can't unpause`);
+    const { resumeContainer } = await import('../runtime/oci.ts');
+    await resumeContainer(this.#engine.ociRuntime(), cur.id);
+    this.records.update(cur.id, (s) => (s.status === 'paused' ? { status: 'running' } : undefined));
+  }
+
+  /**
+   * After the container's process is gone: record the exit, delete the runtime's state,
+   * unmount; with `remove`, remove the container entirely. Idempotent (conmon's exit command
+   * and the attached `run` may both get here). Lock held by the caller.
+   */
+  async cleanupLocked(c: ContainerRecord, opts: { remove: boolean }): Promise<void> {
+    const p = this.paths(c.id);
+    const cur = this.sync(this.records.get(c.id) ?? c);
+    if (cur.state.status === 'running' || cur.state.status === 'paused') {
+      throw stateImproper(`cannot clean up container ${cur.id} while it is ${cur.state.status}`);
+    }
+    if (cur.state.status === 'created' || cur.state.pid > 0 || cur.state.conmonPid > 0 || existsSync(p.pidFile)) {
+      const { deleteContainer } = await import('../runtime/oci.ts');
+      await deleteContainer(this.#engine.ociRuntime(), cur.id).catch(() => {});
+    }
+    if (cur.state.status === 'created') {
+      this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
+    }
+    await unmountShm(p.shm);
+    await this.#engine.store.rootfs.unmount(cur.id);
+    rmSync(p.exitFile, { force: true });
+    this.records.update(cur.id, () => ({ mounted: false, pid: 0, conmonPid: 0 }));
+    if (opts.remove) await this.#removeFiles(cur);
+  }
+
+  async cleanup(c: ContainerRecord, opts: { remove: boolean }): Promise<void> {
+    await this.lock(c.id).with(async () => {
+      const cur = this.records.get(c.id);
+      if (!cur) return; // removed meanwhile: nothing left to clean
+      await this.cleanupLocked(cur, opts);
+    });
+  }
+
+  /** Podman's rm: refuses a running container unless forced (then stops it first). */
+  async remove(c: ContainerRecord, opts: { force?: boolean; timeout?: number } = {}): Promise<void> {
+    await this.lock(c.id).with(async () => {
+      let cur = this.records.get(c.id);
+      if (!cur) return;
+      cur = this.sync(cur);
+      if (cur.state.status === 'running' || cur.state.status === 'paused') {
+        if (!opts.force) {
+          throw new SkiffError(
+            'invalid-argument',
+            `cannot remove container ${cur.id} as it is ${cur.state.status} - running or paused containers cannot be removed without force: container state improper`,
+            { exitCode: 2 },
+          );
+        }
+        await this.stop(cur, opts.timeout ?? 0);
+        cur = this.sync(this.records.get(cur.id) ?? cur);
+      }
+      await this.cleanupLocked(cur, { remove: true });
+    });
+  }
+
+  async #removeFiles(c: ContainerRecord): Promise<void> {
+    const p = this.paths(c.id);
+    await this.#engine.store.write(async () => {
+      this.records.remove(c.id);
+      await this.#engine.store.rootfs.remove(c.id);
+    });
+    rmSync(p.runDir, { recursive: true, force: true });
+    rmSync(p.lock, { force: true });
+  }
+
+  async rename(c: ContainerRecord, name: string): Promise<void> {
+    validateName(name);
+    this.records.rename(c.id, name);
+  }
+
+  /** Ids of containers using an image (for rmi). */
+  usersOf(imageId: string): string[] {
+    return this.records.usersOf(imageId);
+  }
+
+  /** A container's rootfs diff size and the image size (for ps --size). */
+  state(c: ContainerRecord): ContainerState {
+    return c.state;
+  }
+}
+
+function readExit(path: string): { code: number; at: number } | undefined {
+  try {
+    const text = readFileSync(path, 'utf8').trim();
+    const code = Number.parseInt(text, 10);
+    const at = statSync(path).ctimeMs;
+    return { code: Number.isFinite(code) ? code : -1, at };
+  } catch {
+    return undefined;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The files Podman generates for a container (REFERENCE §3, "Generated files"). */
+function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
+  const hostname = c.spec.hostname ?? c.id.slice(0, 12);
+  writeFileSync(p.hostname, hostname);
+  let hosts = '';
+  try {
+    hosts = readFileSync('/etc/hosts', 'utf8');
+  } catch {
+    hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
+  }
+  if (!hosts.endsWith('\n')) hosts += '\n';
+  if (c.spec.network.mode !== 'host') hosts += `127.0.0.1\t${hostname} ${c.name}\n`;
+  writeFileSync(p.hosts, hosts);
+  if (c.spec.network.mode === 'host') {
+    try {
+      writeFileSync(p.resolvConf, readFileSync('/etc/resolv.conf'));
+    } catch {
+      writeFileSync(p.resolvConf, '');
+    }
+  } else {
+    rmSync(p.resolvConf, { force: true });
+  }
+  const env = c.spec.privileged
+    ? `engine="skiff"\nname="${c.name}"\nid="${c.id}"\nimage="${c.spec.imageName}"\nimageid="${c.imageId}"\nrootless=0\n`
+    : '';
+  writeFileSync(p.containerEnv, env);
+}
+
+async function mountShm(dir: string): Promise<void> {
+  const { isMountPoint } = await import('../storage/rootfs.ts');
+  mkdirSync(dir, { recursive: true, mode: 0o1777 });
+  if (isMountPoint(dir)) return;
+  const { mount, MS_NODEV, MS_NOEXEC, MS_NOSUID } = await import('../util/syscall.ts');
+  mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+}
+
+async function unmountShm(dir: string): Promise<void> {
+  const { isMountPoint } = await import('../storage/rootfs.ts');
+  if (!isMountPoint(dir)) return;
+  const { umount2, MNT_DETACH } = await import('../util/syscall.ts');
+  umount2(dir, MNT_DETACH);
+}
+
+export function createdAtString(c: ContainerRecord): string {
+  return rfc3339Nano(c.created);
+}
+
+export type { ContainerSpec };

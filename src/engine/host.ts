@@ -1,0 +1,106 @@
+/** Host facts a container's OCI spec needs: defaults from containers.conf, limits, paths. */
+import { existsSync, readFileSync } from 'node:fs';
+import type { SpecContext, UlimitSpec } from '../runtime/spec/types.ts';
+import type { ContainerRecord } from '../state/containers.ts';
+import { rfc3339Nano } from '../util/time.ts';
+import type { Engine } from './engine.ts';
+import type { ContainerPaths } from './paths.ts';
+
+const LIMIT_NAMES: Record<string, string> = {
+  'Max cpu time': 'cpu',
+  'Max file size': 'fsize',
+  'Max data size': 'data',
+  'Max stack size': 'stack',
+  'Max core file size': 'core',
+  'Max resident set': 'rss',
+  'Max processes': 'nproc',
+  'Max open files': 'nofile',
+  'Max locked memory': 'memlock',
+  'Max address space': 'as',
+  'Max file locks': 'locks',
+  'Max pending signals': 'sigpending',
+  'Max msgqueue size': 'msgqueue',
+  'Max nice priority': 'nice',
+  'Max realtime priority': 'rtprio',
+  'Max realtime timeout': 'rttime',
+};
+
+/** This process's rlimits from /proc/self/limits ("unlimited" as MAX_SAFE_INTEGER). */
+export function hostRlimits(): Record<string, { soft: number; hard: number }> {
+  const out: Record<string, { soft: number; hard: number }> = {};
+  let text = '';
+  try {
+    text = readFileSync('/proc/self/limits', 'utf8');
+  } catch {
+    return out;
+  }
+  for (const line of text.split('\n').slice(1)) {
+    const name = Object.keys(LIMIT_NAMES).find((n) => line.startsWith(n));
+    if (!name) continue;
+    const [soft, hard] = line.slice(name.length).trim().split(/\s+/);
+    const v = (s: string) => (s === 'unlimited' ? Number.MAX_SAFE_INTEGER : Number(s));
+    out[LIMIT_NAMES[name]] = { soft: v(soft), hard: v(hard) };
+  }
+  return out;
+}
+
+/** containers.conf `default_ulimits` entries are `name=A:B`; Podman 4.3.1 takes A as hard, B as soft (REFERENCE §3). */
+export function parseDefaultUlimits(entries: readonly string[]): UlimitSpec[] {
+  const out: UlimitSpec[] = [];
+  for (const e of entries) {
+    const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(e.trim());
+    if (!m) continue;
+    const a = Number(m[2]);
+    const b = m[3] === undefined ? a : Number(m[3]);
+    out.push({ name: m[1], hard: a, soft: b });
+  }
+  return out;
+}
+
+/**
+ * Podman's default RLIMIT_NPROC is the kernel's pid_max (REFERENCE §3): no more processes can
+ * exist anyway, so it bounds the nproc limit skiff may add on its own.
+ */
+function withPidMax(limits: Record<string, { soft: number; hard: number }>): Record<string, { soft: number; hard: number }> {
+  try {
+    const pidMax = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8').trim());
+    const cur = limits.nproc;
+    if (Number.isFinite(pidMax) && pidMax > 0 && cur) limits.nproc = { soft: Math.min(cur.soft, pidMax), hard: Math.min(cur.hard, pidMax) };
+  } catch {
+    // no /proc: keep the process's own limits
+  }
+  return limits;
+}
+
+export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: string, p: ContainerPaths): SpecContext {
+  const d = engine.config.containers;
+  const sysctls: Record<string, string> = {};
+  for (const s of d.sysctls) {
+    const eq = s.indexOf('=');
+    if (eq > 0) sysctls[s.slice(0, eq).trim()] = s.slice(eq + 1).trim();
+  }
+  const seccomp = [d.seccompProfile, '/etc/containers/seccomp.json', '/usr/share/containers/seccomp.json'].find((f) => f !== undefined && existsSync(f));
+  const init = [c.spec.initPath, d.initPath, '/usr/libexec/podman/catatonit', '/usr/bin/catatonit'].find((f) => f !== undefined && existsSync(f));
+  return {
+    id: c.id,
+    rootfs,
+    files: {
+      hostname: p.hostname,
+      hosts: p.hosts,
+      resolvConf: existsSync(p.resolvConf) ? p.resolvConf : undefined,
+      containerEnv: p.containerEnv,
+      shm: p.shm,
+    },
+    cgroupsPath: `/skiff_parent/skiff-${c.id}`,
+    defaults: {
+      capabilities: d.capabilities,
+      sysctls,
+      ulimits: parseDefaultUlimits(d.ulimits),
+      pidsLimit: d.pidsLimit,
+    },
+    hostRlimits: withPidMax(hostRlimits()),
+    defaultSeccompProfile: seccomp,
+    createdAt: rfc3339Nano(c.created),
+    initBinary: init,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The contract between the engine and OCI spec generation.
+ *
+ * ContainerSpec is the user's intent as plain data (Podman's specgen): what `run`/`create`
+ * flags asked for, validated once, stored with the container, never containing secrets'
+ * contents. generateSpec() turns it, the image config and the host facts into an OCI
+ * runtime config.json by a pure function (no I/O except reading the container's own
+ * /etc/passwd and /etc/group through the given rootfs path).
+ */
+
+export type NamespaceMode =
+  | { readonly mode: 'private' }
+  | { readonly mode: 'host' }
+  /** Join another container's namespace, given as the path of its ns file (/proc/PID/ns/x). */
+  | { readonly mode: 'path'; readonly path: string }
+  /** Network only: no network namespace setup beyond loopback. */
+  | { readonly mode: 'none' };
+
+export interface MountSpec {
+  readonly type: 'bind' | 'tmpfs' | 'devpts' | 'volume';
+  /** Host path for bind (and for a volume, its resolved host directory); unused for tmpfs. */
+  readonly source: string;
+  readonly destination: string;
+  /** Options as the user gave them (ro, rw, z, Z, U, O, nosuid, size=, mode=, …). */
+  readonly options: readonly string[];
+}
+
+export interface DeviceSpec {
+  readonly hostPath: string;
+  readonly containerPath: string;
+  /** Any of r, w, m. */
+  readonly permissions: string;
+}
+
+export interface UlimitSpec {
+  /** Lower-case rlimit name without prefix, as --ulimit takes it: nofile, nproc, core, … */
+  readonly name: string;
+  readonly soft: number;
+  readonly hard: number;
+}
+
+export interface ResourceSpec {
+  readonly memory?: number;
+  readonly memorySwap?: number;
+  /** CPUs as a decimal (1.5); becomes quota/period. */
+  readonly cpus?: number;
+  readonly cpuShares?: number;
+  /** 0 = Podman's default (2048 from containers.conf pids_limit), -1 = unlimited. */
+  readonly pidsLimit?: number;
+}
+
+export interface ContainerSpec {
+  readonly name: string;
+  /** The image ID (64 hex) the container was created from, and the name the user gave. */
+  readonly imageId: string;
+  readonly imageName: string;
+  /** undefined: the image's; [] explicitly empty (`--entrypoint ""`). */
+  readonly entrypoint?: readonly string[];
+  /** undefined: the image's Cmd. */
+  readonly command?: readonly string[];
+  /** Environment from --env, --env-file, --env-host (already merged, in order; later wins). */
+  readonly env: Readonly<Record<string, string>>;
+  /** --env-merge: `NAME=prefix${NAME}suffix` expressions expanded against the image env. */
+  readonly envMerge?: readonly string[];
+  readonly workdir?: string;
+  /** `--user` as given (name, uid, name:group, uid:gid). undefined: the image's User. */
+  readonly user?: string;
+  readonly groupAdd: readonly string[];
+  readonly hostname?: string;
+  readonly terminal: boolean;
+  readonly stdin: boolean;
+  readonly privileged: boolean;
+  readonly readOnly: boolean;
+  readonly readOnlyTmpfs: boolean;
+  /** Capability names without CAP_ prefix, upper case; "ALL" allowed. */
+  readonly capAdd: readonly string[];
+  readonly capDrop: readonly string[];
+  readonly noNewPrivileges: boolean;
+  /** undefined: the default profile; 'unconfined'; or a host path of a profile file. */
+  readonly seccompProfile?: string;
+  /** Extra paths to mask / paths to unmask ("ALL" unmasks all) from --security-opt. */
+  readonly mask: readonly string[];
+  readonly unmask: readonly string[];
+  readonly labelDisable: boolean;
+  readonly mounts: readonly MountSpec[];
+  /** --tmpfs destinations with their option strings ("" for defaults). */
+  readonly tmpfs: Readonly<Record<string, string>>;
+  readonly devices: readonly DeviceSpec[];
+  readonly ulimits: readonly UlimitSpec[];
+  /** --ulimit host: no rlimits at all. */
+  readonly ulimitHost: boolean;
+  readonly resources: ResourceSpec;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly annotations: Readonly<Record<string, string>>;
+  readonly init: boolean;
+  readonly initPath?: string;
+  /** Signal number. */
+  readonly stopSignal: number;
+  /** Seconds. */
+  readonly stopTimeout: number;
+  readonly network: NamespaceMode;
+  readonly ipc: NamespaceMode;
+  readonly pid: NamespaceMode;
+  readonly uts: NamespaceMode;
+  readonly sysctls: Readonly<Record<string, string>>;
+  readonly logDriver: 'k8s-file' | 'none' | 'passthrough';
+  readonly logMaxSize?: number;
+  readonly remove: boolean;
+  readonly passwdEntry?: string;
+  /** --timeout: seconds before conmon kills the container (0 = none). */
+  readonly timeout: number;
+}
+
+/** Host facts and paths the spec needs; the engine computes them, generateSpec only reads them. */
+export interface SpecContext {
+  readonly id: string;
+  /** The mounted rootfs (overlay merged dir or vfs dir). */
+  readonly rootfs: string;
+  /** Files skiff generates and bind-mounts; absent ones are not mounted. */
+  readonly files: {
+    readonly hostname: string;
+    readonly hosts?: string;
+    readonly resolvConf?: string;
+    readonly containerEnv: string;
+    /** The shm directory (a tmpfs skiff mounted) for /dev/shm. */
+    readonly shm: string;
+  };
+  /** cgroupsPath for config.json, e.g. /libpod_parent/libpod-<ID> style (ours: /skiff_parent/skiff-<ID>). */
+  readonly cgroupsPath: string;
+  /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
+  readonly defaults: {
+    readonly capabilities: readonly string[];
+    readonly sysctls: Readonly<Record<string, string>>;
+    readonly ulimits: readonly UlimitSpec[];
+    readonly pidsLimit: number;
+  };
+  /** The host's hard limits; rlimits above them are clamped (DESIGN §6a). */
+  readonly hostRlimits: Readonly<Record<string, { soft: number; hard: number }>>;
+  /** The default seccomp profile file (containers-common's), or undefined when none is installed. */
+  readonly defaultSeccompProfile?: string;
+  /** Host devices for --privileged (path, type, major, minor, mode, uid, gid). */
+  readonly hostDevices?: () => readonly { path: string; type: 'c' | 'b'; major: number; minor: number; fileMode: number; uid: number; gid: number }[];
+  readonly createdAt: string;
+  /** The container init binary bind-mounted at /run/podman-init for --init (catatonit). */
+  readonly initBinary?: string;
+  /** Facts about this machine; each one left out is read from the host (src/runtime/spec/host.ts). */
+  readonly host?: HostFacts;
+}
+
+export interface HostFacts {
+  /** The host's hostname: the container's with --network host, HOSTNAME's without a UTS namespace. */
+  readonly hostname?: string;
+  /** uname -r, compared with seccomp rules' minKernel. */
+  readonly kernelRelease?: string;
+  /** The native architecture as libseccomp names it (amd64, arm64 …). */
+  readonly seccompArch?: string;
+  /** On cgroup v2 containers get a cgroup namespace. */
+  readonly cgroupVersion?: 1 | 2;
+  /** Capabilities in skiff's own bounding set (CAP_-prefixed): all that --privileged or --cap-add can grant. */
+  readonly boundingSet?: readonly string[];
+  /** nosuid/nodev/noexec of the filesystem holding a bind mount's source. */
+  readonly mountFlagsOf?: (path: string) => { readonly nosuid: boolean; readonly nodev: boolean; readonly noexec: boolean };
+}
