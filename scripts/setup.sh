@@ -89,7 +89,8 @@ if ! "${skiff[@]}" image exists localhost/busybox:latest; then
 fi
 
 if [ "$demo" = 1 ]; then
-  # skiff's main job for now: list and inspect the default image.
+  # skiff's main job: run a container. It prints the user namespace mapping it got and the
+  # loginuid it inherited from whoever ran skiff (the audit trail keeps naming that user).
   "${skiff[@]}" images
-  "${skiff[@]}" image inspect --format 'ID: {{.Id}}  arch: {{.Architecture}}  layers: {{len .RootFS.Layers}}  cmd: {{.Config.Cmd}}' localhost/busybox:latest
+  "${skiff[@]}" run --rm localhost/busybox:latest sh -c 'echo "uid_map: $(cat /proc/self/uid_map)"; echo "loginuid: $(cat /proc/self/loginuid)"; echo "capabilities: $(grep CapEff /proc/self/status)"'
 fi
