@@ -129,7 +129,7 @@ export class ContainerService {
       }
       this.records.add({ id, name: finalSpec.name, imageId: image.id, spec: finalSpec, created: Date.now() });
       try {
-        store.rootfs.create(id, image.topLayer);
+        await store.rootfs.create(id, image.topLayer);
       } catch (e) {
         this.records.remove(id);
         throw e;

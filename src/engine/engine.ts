@@ -6,7 +6,7 @@
 import { type Config, resolveConfig } from '../config/config.ts';
 import { SkiffError } from '../util/errors.ts';
 import { ContainerService } from './containers.ts';
-import { findExecutable } from './info.ts';
+import { findExecutable } from '../util/which.ts';
 import { ImageService } from './images.ts';
 import type { GlobalOptions } from './options.ts';
 import { Store } from './store.ts';

@@ -2,10 +2,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { cpus, freemem, hostname, release, totalmem, uptime } from 'node:os';
-import { delimiter, join } from 'node:path';
 import { VERSION } from '../version.ts';
 import type { Engine } from './engine.ts';
 import { goArch } from '../util/platform.ts';
+import { findExecutable } from '../util/which.ts';
+
+export { findExecutable };
 
 export const DEFAULT_CAPABILITIES = [
   'CAP_CHOWN',
@@ -20,20 +22,6 @@ export const DEFAULT_CAPABILITIES = [
   'CAP_SETUID',
   'CAP_SYS_CHROOT',
 ];
-
-/** Finds an executable on PATH (or returns an absolute path as is when it exists). */
-export function findExecutable(name: string): string | undefined {
-  if (name.includes('/')) return existsSync(name) ? name : undefined;
-  for (const dir of (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin').split(delimiter)) {
-    const p = join(dir, name);
-    if (existsSync(p)) return p;
-  }
-  for (const dir of ['/usr/libexec/podman', '/usr/lib/podman', '/usr/sbin', '/sbin']) {
-    const p = join(dir, name);
-    if (existsSync(p)) return p;
-  }
-  return undefined;
-}
 
 function versionOf(path: string | undefined): string {
   if (!path) return '';

@@ -8,7 +8,6 @@
  * The overlay mount uses absolute lowerdirs while they fit in one page, else the short
  * `l/<link>` names relative to the driver home, mounting from there (DESIGN §4, REFERENCE §6).
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
@@ -47,7 +46,7 @@ export class RootfsStore {
   }
 
   /** Creates the container's directories (the caller holds the store lock). */
-  create(id: string, topLayer: string | null): void {
+  async create(id: string, topLayer: string | null): Promise<void> {
     const fs = join(this.home, id, 'fs');
     mkdirSync(this.bundle(id), { recursive: true, mode: 0o700 });
     if (this.#driver === 'overlay') {
@@ -56,6 +55,7 @@ export class RootfsStore {
     }
     mkdirSync(fs, { recursive: true, mode: 0o700 });
     if (topLayer) {
+      const { spawnSync } = await import('node:child_process');
       const cp = spawnSync('cp', ['-a', '--reflink=auto', this.#layers.diffDir(topLayer), join(fs, 'rootfs')], { encoding: 'utf8' });
       if (cp.status !== 0) throw new SkiffError('io', `copying the image into the container's filesystem: ${cp.stderr.trim()}`);
     } else {
