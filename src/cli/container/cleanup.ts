@@ -15,8 +15,10 @@ export const command: CommandSpec = {
     const engine = await ctx.engine();
     const svc = engine.containers;
     const targets = ctx.flags.all ? svc.list() : ctx.flags.latest ? [svc.latest()] : ctx.args.map((a) => svc.find(a));
-    for (const c of targets) {
-      if (!c) continue; // already removed: nothing to clean
+    for (const found of targets) {
+      if (!found) continue; // already removed: nothing to clean
+      // Re-read the state from the exit file: conmon runs this before anyone has recorded the exit.
+      const c = svc.sync(found);
       if (ctx.flags.exec) continue; // exec sessions clean up after themselves
       if (c.state.status === 'running' || c.state.status === 'paused') continue;
       await svc.cleanup(c, { remove: ctx.flags.rm as boolean });
