@@ -1,6 +1,10 @@
 /** The flags `run` and `create` share (Podman's names, shorthands and help texts), and their parsing. */
 import type { CreateFlags } from '../../engine/specgen.ts';
 import { SkiffError } from '../../util/errors.ts';
+import { writeFileSync } from 'node:fs';
+import type { Engine } from '../../engine/engine.ts';
+import type { ContainerRecord } from '../../state/containers.ts';
+import type { CommandContext } from '../command.ts';
 import type { FlagSpec, FlagValues } from '../flags.ts';
 
 export const CREATE_FLAGS: readonly FlagSpec[] = [
@@ -128,4 +132,15 @@ function parseCpus(s: string): number {
     throw new SkiffError('usage', `invalid argument "${s}" for "--cpus" flag: strconv.ParseFloat: parsing "${s}": invalid syntax`);
   }
   return n;
+}
+
+/** What `run` and `create` share: resolve the image, create the container, write --cidfile. */
+export async function createFromArgs(ctx: CommandContext): Promise<{ engine: Engine; container: ContainerRecord; flags: CreateFlags }> {
+  const engine = await ctx.engine();
+  const flags = createFlags(ctx.flags, ctx.changed);
+  const image = engine.images.resolve(ctx.args[0]);
+  const container = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
+  const cidfile = ctx.flags.cidfile as string;
+  if (cidfile) writeFileSync(cidfile, container.id, { flag: 'wx' });
+  return { engine, container, flags };
 }

@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { CommandSpec } from '../command.ts';
-import { CREATE_FLAGS, createFlags } from './create-flags.ts';
+import { CREATE_FLAGS, createFromArgs } from './create-flags.ts';
 
 export const command: CommandSpec = {
   use: 'create [options] IMAGE [COMMAND [ARG...]]',
@@ -10,12 +9,7 @@ export const command: CommandSpec = {
   interspersed: false,
   flags: CREATE_FLAGS,
   async run(ctx) {
-    const engine = await ctx.engine();
-    const flags = createFlags(ctx.flags, ctx.changed);
-    const image = engine.images.resolve(ctx.args[0]);
-    const c = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
-    const cidfile = ctx.flags.cidfile as string;
-    if (cidfile) writeFileSync(cidfile, c.id, { flag: 'wx' });
-    ctx.out(`${c.id}\n`);
+    const { container } = await createFromArgs(ctx);
+    ctx.out(`${container.id}\n`);
   },
 };

@@ -1,6 +1,5 @@
-import { writeFileSync } from 'node:fs';
 import type { CommandContext, CommandSpec } from '../command.ts';
-import { CREATE_FLAGS, createFlags, RUN_ONLY_FLAGS } from './create-flags.ts';
+import { CREATE_FLAGS, createFromArgs, RUN_ONLY_FLAGS } from './create-flags.ts';
 import { runAttached } from './attach-run.ts';
 
 export const command: CommandSpec = {
@@ -15,12 +14,7 @@ export const command: CommandSpec = {
   interspersed: false,
   flags: [...CREATE_FLAGS, ...RUN_ONLY_FLAGS],
   async run(ctx: CommandContext) {
-    const engine = await ctx.engine();
-    const flags = createFlags(ctx.flags, ctx.changed);
-    const image = engine.images.resolve(ctx.args[0]);
-    const c = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
-    const cidfile = ctx.flags.cidfile as string;
-    if (cidfile) writeFileSync(cidfile, c.id, { flag: 'wx' });
+    const { engine, container: c, flags } = await createFromArgs(ctx);
     if (ctx.flags.detach) {
       try {
         await engine.containers.start(c);
