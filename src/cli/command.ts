@@ -23,6 +23,8 @@ export interface CommandContext extends Io {
   out(text: string): void;
   /** Writes to stderr. */
   err(text: string): void;
+  /** A warning on stderr in Podman's logrus form: `time="…" level=warning msg="…"`. */
+  warn(message: string): void;
 }
 
 /** Positional argument rules, with cobra's error texts. */

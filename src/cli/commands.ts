@@ -125,6 +125,18 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'untag', short: 'Remove a name from a local image', load: untag },
   { name: 'version', short: 'Display the skiff version information', load: lazy(() => import('./system/version.ts')) },
+  {
+    name: 'volume',
+    short: 'Manage volumes',
+    subcommands: [
+      { name: 'create', short: 'Create a new volume', load: lazy(() => import('./volume/create.ts')) },
+      { name: 'exists', short: 'Volume exists', load: lazy(() => import('./volume/exists.ts')) },
+      { name: 'inspect', short: 'Display detailed information on one or more volumes', load: lazy(() => import('./volume/inspect.ts')) },
+      { name: 'ls', aliases: ['list'], short: 'List volumes', load: lazy(() => import('./volume/ls.ts')) },
+      { name: 'prune', short: 'Remove all unused volumes', load: lazy(() => import('./volume/prune.ts')) },
+      { name: 'rm', aliases: ['remove'], short: 'Remove one or more volumes', load: lazy(() => import('./volume/rm.ts')) },
+    ],
+  },
   { name: 'wait', short: 'Block on one or more containers', load: wait },
 ];
 

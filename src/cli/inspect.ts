@@ -45,15 +45,15 @@ export const command: CommandSpec = {
   args: { kind: 'any' },
   flags: [
     { name: 'format', short: 'f', type: 'string', usage: 'Format the output to a Go template or json', default: 'json' },
-    { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container" or "all")', default: 'all' },
+    { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container", "volume" or "all")', default: 'all' },
     { name: 'size', short: 's', type: 'bool', usage: 'Display total file size' },
     { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container skiff is aware of' },
   ],
   async run(ctx) {
     const engine = await ctx.engine();
     const type = ctx.flags.type as string;
-    if (!['all', 'image', 'container'].includes(type)) {
-      throw new SkiffError('invalid-argument', `invalid type "${type}": must be one of "container", "image", "all"`);
+    if (!['all', 'image', 'container', 'volume'].includes(type)) {
+      throw new SkiffError('invalid-argument', `invalid type "${type}": must be "image", "container", "pod", "network", "volume", or "all"`);
     }
     const { inspectContainer } = await import('../engine/container-inspect.ts');
     const size = ctx.flags.size as boolean;
@@ -64,15 +64,25 @@ export const command: CommandSpec = {
       names,
       ctx.flags.format as string,
       (name) => {
-        if (type !== 'image') {
+        if (type === 'container' || type === 'all') {
           const c = engine.containers.find(name);
           if (c) return inspectContainer(engine, engine.containers.sync(c), { size });
           if (type === 'container') throw new SkiffError('no-such-object', `no such container ${name}`);
         }
-        if (type === 'image' || engine.images.find(name)) return engine.images.inspect(name);
+        if (type === 'image' || (type === 'all' && engine.images.find(name))) return engine.images.inspect(name);
+        // Podman looks for a volume last, and only by its full name.
+        const v = engine.volumes.records.get(name);
+        if (v) return engine.volumes.inspect(v);
         throw new SkiffError('no-such-object', `no such object: "${name}"`);
       },
-      (name, e) => (type === 'image' ? `inspecting object: ${e.message}` : type === 'container' ? `inspecting object: no such container "${name}"` : `inspecting object: no such object: "${name}"`),
+      (name, e) =>
+        type === 'image'
+          ? `inspecting object: ${e.message}`
+          : type === 'container'
+            ? `inspecting object: no such container "${name}"`
+            : type === 'volume'
+              ? `inspecting object: no such volume ${name}`
+              : `inspecting object: no such object: "${name}"`,
     );
   },
 };

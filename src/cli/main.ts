@@ -178,6 +178,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       global,
       out,
       err,
+      warn: (m) => err(`time="${new Date().toISOString().slice(0, 19)}Z" level=warning msg="${m}"\n`),
       engine: async () => {
         if (!engine) {
           const { Engine } = await import('../engine/engine.ts');

@@ -38,10 +38,13 @@ export interface Change {
   readonly path: string;
 }
 
+/** Paths the engine itself creates or mounts over in every container: never reported by diff (libpod's list). */
+const ENGINE_PATHS = new Set(['/dev', '/etc/hostname', '/etc/hosts', '/etc/resolv.conf', '/proc', '/run', '/run/notify', '/run/.containerenv', '/run/secrets', '/sys', '/etc/mtab']);
+
 /**
  * `diff`: Podman's change list from the overlay upper dir: a whiteout is a deletion, a path
  * that exists in the image is a change, anything else an addition; parents of changes are
- * reported as changed.
+ * reported as changed. The engine's own paths are left out.
  */
 export async function diffContainer(engine: Engine, c: ContainerRecord): Promise<Change[]> {
   if (engine.store.driver !== 'overlay') throw new SkiffError('unsupported', 'diff needs the overlay storage driver');
@@ -71,7 +74,7 @@ export async function diffContainer(engine: Engine, c: ContainerRecord): Promise
         out.push({ kind: 'D', path: `/${r}` });
         continue;
       }
-      out.push({ kind: inImage(r) ? 'C' : 'A', path: `/${r}` });
+      if (!ENGINE_PATHS.has(`/${r}`)) out.push({ kind: inImage(r) ? 'C' : 'A', path: `/${r}` });
       if (st.isDirectory()) walk(r);
     }
   };

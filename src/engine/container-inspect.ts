@@ -5,6 +5,8 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { mountFlagsOf } from '../runtime/spec/host.ts';
+import { NO_FLAGS, processMountOptions, VOLUME_FLAGS } from '../runtime/spec/mounts.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import type { Engine } from './engine.ts';
@@ -65,16 +67,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
           WorkDir: join(engine.store.rootfs.dir(c.id), 'fs', 'work'),
         }
       : null;
-  const mounts = c.spec.mounts.map((m) => ({
-    Type: m.type,
-    Source: m.source,
-    Destination: m.destination,
-    Driver: '',
-    Mode: '',
-    Options: m.options.filter((o) => o !== 'ro' && o !== 'rw'),
-    RW: !m.options.includes('ro'),
-    Propagation: 'rprivate',
-  }));
+  const { mounts, binds } = inspectMounts(engine, c);
   const labels = Object.keys(c.spec.labels).length > 0 ? c.spec.labels : null;
   const ulimits = (proc?.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard }));
   const result: Record<string, unknown> = {
@@ -171,7 +164,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       Passwd: true,
     },
     HostConfig: {
-      Binds: c.spec.mounts.filter((m) => m.type === 'bind').map((m) => `${m.source}:${m.destination}${m.options.length ? `:${m.options.join(',')}` : ''}`),
+      Binds: binds,
       CgroupManager: engine.config.cgroupManager,
       LogConfig: { Type: c.spec.logDriver, Config: null, Path: c.spec.logDriver === 'k8s-file' ? p.log : '', Tag: '', Size: c.spec.logMaxSize ? String(c.spec.logMaxSize) : '0B' },
       NetworkMode: c.spec.network.mode === 'path' ? `ns:${c.spec.network.path}` : c.spec.network.mode,
@@ -207,4 +200,35 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
     result.SizeRootFs = image?.size ?? 0;
   }
   return result;
+}
+
+const PROPAGATIONS = new Set(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable']);
+
+/**
+ * Mounts and HostConfig.Binds as Podman shows them: options after its processing (defaults
+ * added), without rw/ro and the propagation in Mounts, whole in Binds; volumes by name.
+ * Image volumes on tmpfs are not shown, as in Podman.
+ */
+function inspectMounts(engine: Engine, c: ContainerRecord): { mounts: object[]; binds: string[] } {
+  const mounts: object[] = [];
+  const binds: string[] = [];
+  for (const m of c.spec.mounts) {
+    if (m.type !== 'bind' && m.type !== 'volume') continue;
+    let options: string[];
+    try {
+      options = m.type === 'bind' ? processMountOptions(m.options, 'bind', existsSync(m.source) ? mountFlagsOf(m.source) : NO_FLAGS) : processMountOptions(m.options, 'volume', VOLUME_FLAGS);
+    } catch {
+      options = [...m.options];
+    }
+    const rw = !options.includes('ro');
+    const propagation = options.find((o) => PROPAGATIONS.has(o)) ?? 'rprivate';
+    const shown = options.filter((o) => o !== 'ro' && o !== 'rw' && !PROPAGATIONS.has(o));
+    if (m.type === 'volume') {
+      mounts.push({ Type: 'volume', Name: m.source, Source: engine.volumes.mountPoint(m.source), Destination: m.destination, Driver: 'local', Mode: '', Options: shown, RW: rw, Propagation: propagation });
+    } else {
+      mounts.push({ Type: 'bind', Source: m.source, Destination: m.destination, Driver: '', Mode: '', Options: shown, RW: rw, Propagation: propagation });
+    }
+    binds.push(`${m.source}:${m.destination}:${options.join(',')}`);
+  }
+  return { mounts, binds };
 }

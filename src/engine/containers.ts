@@ -6,7 +6,7 @@
  * container: conmon watches it and runs `skiff container cleanup` when it exits.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
@@ -16,7 +16,9 @@ import { FileLock } from '../util/lock.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import type { Engine } from './engine.ts';
 import { type ContainerPaths, containerPaths } from './paths.ts';
-import { buildContainerSpec, type CreateFlags, generateName, validateName } from './specgen.ts';
+import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
+import { anonymousVolumeName } from './volumes.ts';
+import { validateVolumeName } from '../volume/options.ts';
 
 export function noSuchContainer(input: string): SkiffError {
   return new SkiffError('no-such-object', `no container with name or ID "${input}" found: no such container`);
@@ -118,20 +120,33 @@ export class ContainerService {
     }
     for (const m of spec.mounts) {
       if (m.type === 'bind' && !existsSync(m.source)) throw new SkiffError('invalid-argument', `statfs ${m.source}: no such file or directory`);
-      if (m.type === 'volume') throw new SkiffError('unsupported', `named and anonymous volumes are not supported yet: use a bind mount (-v /host/path:${m.destination})`);
+      if (m.type === 'volume' && m.source !== '') validateVolumeName(m.source);
     }
+    const planned = planVolumeMounts(spec, Object.keys(imageConfig.config?.Volumes ?? {}), flags.imageVolume ?? 'bind', anonymousVolumeName);
+    const withVolumes: ContainerSpec = { ...spec, mounts: planned.mounts };
     const id = newContainerId();
+    const volumes = this.#engine.volumes;
     await store.write(async () => {
       // A generated name is re-drawn if another skiff took it meanwhile (under the lock now).
-      let finalSpec = spec;
+      let finalSpec = withVolumes;
       if (flags.name === undefined && this.records.nameTaken(name)) {
-        finalSpec = { ...spec, name: generateName((n) => this.records.nameTaken(n)) };
+        finalSpec = { ...withVolumes, name: generateName((n) => this.records.nameTaken(n)) };
       }
       this.records.add({ id, name: finalSpec.name, imageId: image.id, spec: finalSpec, created: Date.now() });
+      const made: string[] = [];
       try {
+        for (const m of finalSpec.mounts) {
+          if (m.type !== 'volume') continue;
+          if (!volumes.records.get(m.source)) {
+            volumes.createLocked({ name: m.source, anonymous: planned.anonymous.has(m.source) });
+            made.push(m.source);
+          }
+          volumes.records.link(id, m.source);
+        }
         await store.rootfs.create(id, image.topLayer);
       } catch (e) {
         this.records.remove(id);
+        for (const v of made) volumes.removeLocked(v);
         throw e;
       }
     });
@@ -156,11 +171,19 @@ export class ContainerService {
     rmSync(p.ociLog, { force: true });
     const rootfs = await engine.store.rootfs.mount(c.id, image.topLayer);
     this.records.update(c.id, () => ({ mounted: true }));
+    ensureMtab(rootfs);
     await mountShm(p.shm);
     writeContainerFiles(c, p);
     const { generateSpec } = await import('../runtime/spec/generate.ts');
     const { hostSpecContext } = await import('./host.ts');
-    const spec = generateSpec(c.spec, imageConfig, hostSpecContext(engine, c, rootfs, p));
+    let cspec = c.spec;
+    if (cspec.mounts.some((m) => m.type === 'volume')) {
+      const { resolveExecUser } = await import('../runtime/spec/user.ts');
+      const user = resolveExecUser(cspec.user ?? imageConfig.config?.User ?? '', { rootfs });
+      const dirs = await engine.volumes.prepare(c, rootfs, user);
+      cspec = { ...cspec, mounts: cspec.mounts.map((m) => (m.type === 'volume' ? { ...m, source: dirs.get(m.source) ?? m.source } : m)) };
+    }
+    const spec = generateSpec(cspec, imageConfig, hostSpecContext(engine, c, rootfs, p));
     writeFileSync(p.config, JSON.stringify(spec));
     const { createContainer } = await import('../runtime/conmon.ts');
     const res = await createContainer({
@@ -237,6 +260,12 @@ export class ContainerService {
     const rt = this.#engine.ociRuntime();
     if (cur.state.status === 'paused') await resumeContainer(rt, cur.id);
     let warning: string | undefined;
+    if (timeout === 0) {
+      // Podman skips the stop signal with no time to act on it: SIGKILL at once, no warning.
+      await killContainer(rt, cur.id, 9).catch(() => {});
+      await this.wait(cur, 5000);
+      return undefined;
+    }
     try {
       await killContainer(rt, cur.id, cur.spec.stopSignal);
     } catch {
@@ -275,7 +304,7 @@ export class ContainerService {
    * unmount; with `remove`, remove the container entirely. Idempotent (conmon's exit command
    * and the attached `run` may both get here). Lock held by the caller.
    */
-  async cleanupLocked(c: ContainerRecord, opts: { remove: boolean }): Promise<void> {
+  async cleanupLocked(c: ContainerRecord, opts: { remove: boolean; volumes?: boolean }): Promise<void> {
     const p = this.paths(c.id);
     const cur = this.sync(this.records.get(c.id) ?? c);
     if (cur.state.status === 'running' || cur.state.status === 'paused') {
@@ -289,13 +318,14 @@ export class ContainerService {
       this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
     }
     await unmountShm(p.shm);
+    await this.#engine.volumes.release(cur);
     await this.#engine.store.rootfs.unmount(cur.id);
     rmSync(p.exitFile, { force: true });
     this.records.update(cur.id, () => ({ mounted: false, pid: 0, conmonPid: 0 }));
-    if (opts.remove) await this.#removeFiles(cur);
+    if (opts.remove) await this.#removeFiles(cur, opts.volumes ?? false);
   }
 
-  async cleanup(c: ContainerRecord, opts: { remove: boolean }): Promise<void> {
+  async cleanup(c: ContainerRecord, opts: { remove: boolean; volumes?: boolean }): Promise<void> {
     await this.lock(c.id).with(async () => {
       const cur = this.records.get(c.id);
       if (!cur) return; // removed meanwhile: nothing left to clean
@@ -303,8 +333,11 @@ export class ContainerService {
     });
   }
 
-  /** Podman's rm: refuses a running container unless forced (then stops it first). */
-  async remove(c: ContainerRecord, opts: { force?: boolean; timeout?: number } = {}): Promise<void> {
+  /**
+   * Podman's rm: refuses a running container unless forced (then stops it first); with
+   * `volumes`, also removes its anonymous volumes that no other container uses.
+   */
+  async remove(c: ContainerRecord, opts: { force?: boolean; timeout?: number; volumes?: boolean; warn?: (message: string) => void } = {}): Promise<void> {
     await this.lock(c.id).with(async () => {
       let cur = this.records.get(c.id);
       if (!cur) return;
@@ -317,18 +350,22 @@ export class ContainerService {
             { exitCode: 2 },
           );
         }
-        await this.stop(cur, opts.timeout ?? 0);
+        const warning = await this.stop(cur, opts.timeout);
+        if (warning) opts.warn?.(warning);
         cur = this.sync(this.records.get(cur.id) ?? cur);
       }
-      await this.cleanupLocked(cur, { remove: true });
+      await this.cleanupLocked(cur, { remove: true, volumes: opts.volumes });
     });
   }
 
-  async #removeFiles(c: ContainerRecord): Promise<void> {
+  async #removeFiles(c: ContainerRecord, removeVolumes: boolean): Promise<void> {
     const p = this.paths(c.id);
+    const volumes = this.#engine.volumes;
     await this.#engine.store.write(async () => {
+      const used = c.spec.mounts.filter((m) => m.type === 'volume').map((m) => m.source);
       this.records.remove(c.id);
       await this.#engine.store.rootfs.remove(c.id);
+      if (removeVolumes) volumes.removeAnonymousLocked(used);
     });
     rmSync(p.runDir, { recursive: true, force: true });
     rmSync(p.lock, { force: true });
@@ -418,3 +455,24 @@ export function createdAtString(c: ContainerRecord): string {
 }
 
 export type { ContainerSpec };
+
+/**
+ * Podman gives every container an /etc/mtab (a link to /proc/mounts) when the image has
+ * none, so that mount(8) and df work inside.
+ */
+function ensureMtab(rootfs: string): void {
+  const etc = join(rootfs, 'etc');
+  try {
+    lstatSync(join(etc, 'mtab'));
+    return;
+  } catch {
+    // absent: made below
+  }
+  try {
+    const st = lstatSync(etc);
+    if (!st.isDirectory()) return; // a link or file at /etc: leave the image as it is
+  } catch {
+    mkdirSync(etc, { mode: 0o755 });
+  }
+  symlinkSync('/proc/mounts', join(etc, 'mtab'));
+}

@@ -9,6 +9,7 @@ import { ContainerService } from './containers.ts';
 import { findExecutable } from '../util/which.ts';
 import { ImageService } from './images.ts';
 import type { GlobalOptions } from './options.ts';
+import { VolumeService } from './volumes.ts';
 import { Store } from './store.ts';
 
 export class Engine {
@@ -16,6 +17,7 @@ export class Engine {
   #store: Store | undefined;
   #images: ImageService | undefined;
   #containers: ContainerService | undefined;
+  #volumes: VolumeService | undefined;
   readonly #global: GlobalOptions;
 
   private constructor(config: Config, global: GlobalOptions) {
@@ -40,6 +42,11 @@ export class Engine {
   get containers(): ContainerService {
     this.#containers ??= new ContainerService(this);
     return this.#containers;
+  }
+
+  get volumes(): VolumeService {
+    this.#volumes ??= new VolumeService(this);
+    return this.#volumes;
   }
 
   /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */

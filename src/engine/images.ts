@@ -9,6 +9,7 @@ import { formatReference, parseLookupName, parseTagName } from '../image/referen
 import type { ImageRecord } from '../image/store.ts';
 import type { HistoryEntry, ImageConfig } from '../image/types.ts';
 import { SkiffError } from '../util/errors.ts';
+import { parseUntil } from '../util/time.ts';
 import type { Store } from './store.ts';
 
 const HEX_PREFIX = /^[0-9a-f]{1,64}$/;
@@ -547,24 +548,6 @@ export function parseFilters(specs: readonly string[]): ImageFilter[] {
     }
   }
   return out;
-}
-
-/**
- * A filter time as Podman takes it: a Go duration before now (`10m`, `1h30m`), a Unix time
- * (`1700000000` or with fraction), or an RFC 3339 date or date-time. Returns ms since the epoch.
- */
-export function parseUntil(value: string, now = Date.now()): number {
-  const dur = /^(?:(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h))+$/.test(value);
-  if (dur) {
-    const unit: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, ms: 1, s: 1e3, m: 6e4, h: 3.6e6 };
-    let ms = 0;
-    for (const m of value.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)) ms += Number(m[1]) * unit[m[2]];
-    return now - ms;
-  }
-  if (/^\d+(\.\d+)?$/.test(value)) return Number(value) * 1000;
-  const t = Date.parse(value);
-  if (Number.isFinite(t)) return t;
-  throw new SkiffError('invalid-argument', `invalid until filter value "${value}": expected a duration, a Unix time or an RFC 3339 time`);
 }
 
 export interface ImageInspect {

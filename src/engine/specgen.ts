@@ -23,6 +23,8 @@ export interface CreateFlags {
   readonly tty: boolean;
   readonly volume: readonly string[];
   readonly mount: readonly string[];
+  /** --image-volume: bind (anonymous volumes, the default), tmpfs or ignore. */
+  readonly imageVolume?: string;
   readonly tmpfs: readonly string[];
   readonly readOnly: boolean;
   readonly readOnlyTmpfs: boolean;
@@ -190,6 +192,46 @@ export function parseVolume(s: string): MountSpec {
   if (opts.includes('ro') && opts.includes('rw')) throw invalid('cannot set ro and rw options more than once');
   const type = source === '' ? 'volume' : source.startsWith('/') || source.startsWith('.') ? 'bind' : 'volume';
   return { type, source, destination: dest.replace(/(.)\/+$/, '$1'), options: opts };
+}
+
+const IMAGE_VOLUME_OPTIONS = ['rprivate', 'rw', 'nodev', 'exec', 'nosuid'];
+
+/**
+ * The volume mounts a container gets: each anonymous `-v /path` named, and the image's
+ * VOLUMEs the user did not mount over added per --image-volume (bind: an anonymous volume,
+ * tmpfs: a tmpfs, ignore: nothing), with the options Podman gives them.
+ */
+export function planVolumeMounts(
+  spec: Pick<ContainerSpec, 'mounts' | 'tmpfs'>,
+  imageVolumes: readonly string[],
+  mode: string,
+  newName: () => string,
+): { mounts: MountSpec[]; anonymous: Set<string> } {
+  if (mode !== 'bind' && mode !== 'tmpfs' && mode !== 'ignore') {
+    throw invalid(`invalid image volume mode "${mode}" required value: bind, tmpfs, ignore`);
+  }
+  const anonymous = new Set<string>();
+  const anon = (): string => {
+    const n = newName();
+    anonymous.add(n);
+    return n;
+  };
+  const mounts = spec.mounts.map((m) => (m.type === 'volume' && m.source === '' ? { ...m, source: anon() } : m));
+  const clean = (p: string): string => p.replace(/\/+$/, '') || '/';
+  const taken = new Set([...mounts.map((m) => clean(m.destination)), ...Object.keys(spec.tmpfs).map(clean)]);
+  if (mode !== 'ignore') {
+    for (const dest of [...imageVolumes].sort()) {
+      const d = clean(dest);
+      if (!d.startsWith('/') || taken.has(d)) continue;
+      taken.add(d);
+      mounts.push(
+        mode === 'bind'
+          ? { type: 'volume', source: anon(), destination: d, options: [...IMAGE_VOLUME_OPTIONS], fromImage: true }
+          : { type: 'tmpfs', source: '', destination: d, options: [...IMAGE_VOLUME_OPTIONS], fromImage: true },
+      );
+    }
+  }
+  return { mounts, anonymous };
 }
 
 /** `--mount type=bind,source=/a,destination=/b,ro` and friends. */

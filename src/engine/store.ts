@@ -74,6 +74,7 @@ export class Store {
 
   recover(): void {
     this.#recoverContainers();
+    this.#recoverVolumes();
     this.layers.recover(this.#referencedLayers());
     this.blobs.recover(this.images.ownedBlobs());
     this.#recoverScratch();
@@ -114,6 +115,24 @@ export class Store {
         .filter((m) => m !== undefined && m.startsWith(join(home, id)));
       if (mounted.length > 0) continue; // unmounted by the next cleanup, which holds the syscall module
       rmSync(join(home, id), { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Volume directories without a row: a `volume create` cut short before its row was
+   * written, or a removal after the row was deleted. Anything still mounted there is left.
+   */
+  #recoverVolumes(): void {
+    const home = join(this.config.graphRoot, 'volumes');
+    if (!existsSync(home)) return;
+    const owned = new Set(this.db.all<{ name: string }>('SELECT name FROM volumes').map((r) => r.name));
+    const names = readdirSync(home).filter((n) => !owned.has(n));
+    if (names.length === 0) return;
+    const points = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]);
+    for (const name of names) {
+      const dir = join(home, name);
+      if (points.some((m) => m !== undefined && (m === dir || m.startsWith(`${dir}/`)))) continue;
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 

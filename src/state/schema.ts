@@ -82,4 +82,28 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX containers_image ON containers(image_id);
   `,
+  `
+  -- A volume: a directory under <graphroot>/volumes/<name>/_data, or a filesystem mounted there
+  -- (options type=/device=/o=) while at least one container that uses it is running.
+  CREATE TABLE volumes (
+    name          TEXT PRIMARY KEY,
+    driver        TEXT NOT NULL,
+    created       INTEGER NOT NULL,
+    labels        TEXT NOT NULL,            -- JSON object
+    options       TEXT NOT NULL,            -- JSON object, as given to volume create
+    anonymous     INTEGER NOT NULL DEFAULT 0,
+    needs_copy_up INTEGER NOT NULL DEFAULT 1, -- image content at the first mount point not copied yet
+    needs_chown   INTEGER NOT NULL DEFAULT 1, -- ownership not yet taken from the first mount point
+    mount_count   INTEGER NOT NULL DEFAULT 0  -- running users of a mounted (type=/device=) volume
+  );
+
+  -- Which containers use which volumes; \`mounted\` marks a user that holds one mount_count.
+  CREATE TABLE container_volumes (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    volume       TEXT NOT NULL REFERENCES volumes(name),
+    mounted      INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (container_id, volume)
+  );
+  CREATE INDEX container_volumes_volume ON container_volumes(volume);
+  `,
 ];

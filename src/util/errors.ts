@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'image-not-known'
   | 'ambiguous-id'
   | 'image-in-use'
+  | 'in-use' // a volume (or other object) that containers still use
   | 'no-such-object'
   | 'already-exists'
   | 'bad-archive' // an archive or tar that is missing, truncated, hostile or inconsistent

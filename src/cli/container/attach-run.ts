@@ -39,7 +39,7 @@ export async function runAttached(ctx: CommandContext, engine: Engine, c: Contai
     });
   } catch (e) {
     session?.close();
-    if (c.spec.remove) await svc.remove(c, { force: true }).catch(() => {});
+    if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
     if (e instanceof SkiffError && opts.startError !== undefined) throw new SkiffError(e.code, e.message, { exitCode: opts.startError });
     throw e;
   }
@@ -58,7 +58,7 @@ export async function runAttached(ctx: CommandContext, engine: Engine, c: Contai
       return 0;
     }
     const code = await svc.wait(c);
-    if (c.spec.remove) await svc.remove(c, { force: true }).catch(() => {});
+    if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
     return code;
   } finally {
     for (const [sig, h] of handlers) process.off(sig, h);

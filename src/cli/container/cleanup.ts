@@ -21,7 +21,7 @@ export const command: CommandSpec = {
       const c = svc.sync(found);
       if (ctx.flags.exec) continue; // exec sessions clean up after themselves
       if (c.state.status === 'running' || c.state.status === 'paused') continue;
-      await svc.cleanup(c, { remove: ctx.flags.rm as boolean });
+      await svc.cleanup(c, { remove: ctx.flags.rm as boolean, volumes: ctx.flags.rm as boolean });
       if (!ctx.flags.rm) ctx.out(`${c.id}\n`);
     }
   },

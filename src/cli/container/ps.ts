@@ -68,8 +68,13 @@ function matches(c: ContainerRecord, key: string, value: string, resolveTime: (s
       return c.created < resolveTime(value);
     case 'since':
       return c.created > resolveTime(value);
-    case 'volume':
-      return c.spec.mounts.some((m) => m.destination === value || m.source === value);
+    case 'volume': {
+      // Podman: a bind mount's source or a volume's name, optionally with `:DESTINATION`.
+      const colon = value.indexOf(':');
+      const source = colon < 0 ? value : value.slice(0, colon);
+      const dest = colon < 0 ? undefined : value.slice(colon + 1);
+      return c.spec.mounts.some((m) => (m.type === 'bind' || m.type === 'volume') && m.source === source && (dest === undefined || m.destination === dest));
+    }
     default:
       throw new SkiffError('invalid-argument', `${key} is an invalid filter`);
   }

@@ -19,13 +19,15 @@ export const command: CommandSpec = {
   async run(ctx) {
     const engine = await ctx.engine();
     const force = ctx.flags.force as boolean;
-    const time = ctx.changed.has('time') ? (ctx.flags.time as number) : 0;
+    // Without -t, a running container gets its own stop timeout before SIGKILL, as in Podman.
+    const time = ctx.changed.has('time') ? (ctx.flags.time as number) : undefined;
+    const volumes = ctx.flags.volumes as boolean;
     // Podman: rm -f of a missing container is not an error; rm of one exits 1.
     return forEachContainer(
       ctx,
       { all: ctx.flags.all as boolean, latest: ctx.flags.latest as boolean, ignore: (ctx.flags.ignore as boolean) || force, notFoundCode: 1 },
       async (c, input) => {
-        await engine.containers.remove(c, { force, timeout: time });
+        await engine.containers.remove(c, { force, timeout: time, volumes, warn: (m) => ctx.warn(m) });
         return input;
       },
     );

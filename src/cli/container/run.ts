@@ -19,7 +19,7 @@ export const command: CommandSpec = {
       try {
         await engine.containers.start(c);
       } catch (e) {
-        if (c.spec.remove) await engine.containers.remove(c, { force: true }).catch(() => {});
+        if (c.spec.remove) await engine.containers.remove(c, { force: true, volumes: true }).catch(() => {});
         throw e;
       }
       ctx.out(`${c.id}\n`);

@@ -18,7 +18,7 @@ export const command: CommandSpec = {
     const time = ctx.changed.has('time') ? (ctx.flags.time as number) : undefined;
     return forEachContainer(ctx, { all: ctx.flags.all as boolean, latest: ctx.flags.latest as boolean, ignore: ctx.flags.ignore as boolean }, async (c, input) => {
       const warning = await engine.containers.stop(c, time);
-      if (warning) ctx.err(`time="${new Date().toISOString().slice(0, 19)}Z" level=warning msg="${warning}"\n`);
+      if (warning) ctx.warn(warning);
       return input;
     });
   },

@@ -196,8 +196,9 @@ function kernelMounts(privileged: boolean): OciMount[] {
   ];
 }
 
-const NO_FLAGS: MountFlags = { nosuid: false, nodev: false, noexec: false };
-const VOLUME_FLAGS: MountFlags = { nosuid: true, nodev: true, noexec: false };
+export const NO_FLAGS: MountFlags = { nosuid: false, nodev: false, noexec: false };
+/** Podman's defaults for volumes and tmpfs: nosuid and nodev. */
+export const VOLUME_FLAGS: MountFlags = { nosuid: true, nodev: true, noexec: false };
 
 function checkDestination(dest: string): void {
   if (!dest.startsWith('/')) throw new SkiffError('invalid-argument', `invalid container path ${JSON.stringify(dest)}, must be an absolute path`);

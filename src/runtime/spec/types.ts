@@ -18,11 +18,16 @@ export type NamespaceMode =
 
 export interface MountSpec {
   readonly type: 'bind' | 'tmpfs' | 'devpts' | 'volume';
-  /** Host path for bind (and for a volume, its resolved host directory); unused for tmpfs. */
+  /**
+   * Host path for bind; for a volume, its name in a stored spec ('' for an anonymous one
+   * not yet named) and its host directory in the spec handed to generation; unused for tmpfs.
+   */
   readonly source: string;
   readonly destination: string;
   /** Options as the user gave them (ro, rw, z, Z, U, O, nosuid, size=, mode=, …). */
   readonly options: readonly string[];
+  /** Added for a VOLUME of the image (--image-volume): Podman leaves image tmpfs volumes out of inspect. */
+  readonly fromImage?: boolean;
 }
 
 export interface DeviceSpec {
