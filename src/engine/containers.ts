@@ -10,6 +10,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symli
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
+import { runtimeStatusSync } from '../runtime/oci.ts';
 import { type ContainerRecord, type ContainerState, ContainerStore } from '../state/containers.ts';
 import { SkiffError } from '../util/errors.ts';
 import { FileLock } from '../util/lock.ts';
@@ -22,6 +23,11 @@ import { validateVolumeName } from '../volume/options.ts';
 
 export function noSuchContainer(input: string): SkiffError {
   return new SkiffError('no-such-object', `no container with name or ID "${input}" found: no such container`);
+}
+
+/** A status as Podman names it in messages: a container never started is "created". */
+export function statusName(status: ContainerState['status']): string {
+  return status === 'configured' ? 'created' : status;
 }
 
 export function stateImproper(message: string): SkiffError {
@@ -99,7 +105,17 @@ export class ContainerService {
       );
     }
     if (c.state.conmonPid > 0 && !processAlive(c.state.conmonPid)) {
-      // conmon is gone without writing an exit file (killed): the container cannot be watched.
+      // conmon may have written the exit file and gone between the two looks.
+      const late = readExit(this.paths(c.id).exitFile);
+      if (late) {
+        return this.records.update(c.id, (s) =>
+          s.status === 'running' || s.status === 'paused' || s.status === 'created' ? { status: 'exited', exitCode: late.code, finishedAt: late.at, pid: 0 } : undefined,
+        );
+      }
+      // conmon was killed. The container may well still run: then it stays running (stop,
+      // kill and rm reach it through the runtime); once it is gone its exit code is lost (-1).
+      const status = runtimeStatusSync(this.#engine.ociRuntime(), c.id);
+      if (status === 'running' || status === 'paused' || status === 'created') return c;
       return this.records.update(c.id, (s) => (s.status === c.state.status ? { status: 'exited', exitCode: -1, finishedAt: Date.now(), pid: 0 } : undefined));
     }
     return c;
@@ -228,7 +244,7 @@ export class ContainerService {
   async kill(c: ContainerRecord, signal: number): Promise<void> {
     const cur = this.sync(c);
     if (cur.state.status !== 'running' && cur.state.status !== 'paused') {
-      throw stateImproper(`can only kill running containers. ${cur.id} is in state ${cur.state.status}`);
+      throw stateImproper(`can only kill running containers. ${cur.id} is in state ${statusName(cur.state.status)}`);
     }
     const { killContainer } = await import('../runtime/oci.ts');
     await killContainer(this.#engine.ociRuntime(), cur.id, signal);
@@ -285,7 +301,8 @@ export class ContainerService {
 
   async pause(c: ContainerRecord): Promise<void> {
     const cur = this.sync(c);
-    if (cur.state.status !== 'running') throw stateImproper(`"${cur.state.status}" is not running, can't pause`);
+    if (cur.state.status === 'paused') throw stateImproper(`"${cur.id}" is already paused`);
+    if (cur.state.status !== 'running') throw stateImproper(`"${statusName(cur.state.status)}" is not running, can't pause`);
     const { pauseContainer } = await import('../runtime/oci.ts');
     await pauseContainer(this.#engine.ociRuntime(), cur.id);
     this.records.update(cur.id, (s) => (s.status === 'running' ? { status: 'paused' } : undefined));

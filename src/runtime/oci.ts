@@ -135,3 +135,21 @@ export async function containerState(rt: OciRuntime, id: string): Promise<OciSta
     ...(typeof s['annotations'] === 'object' && s['annotations'] !== null ? { annotations: s['annotations'] as Record<string, string> } : {}),
   };
 }
+
+/**
+ * The runtime's view of a container's status, synchronously, for the rare moment the state
+ * cannot be read from conmon's files (conmon was killed). Undefined when the runtime does
+ * not know the container or cannot say.
+ */
+export function runtimeStatusSync(rt: OciRuntime, id: string): OciState['status'] | undefined {
+  // Loaded here, not at the top: listing containers must not pay for child_process.
+  const { spawnSync } = process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
+  const r = spawnSync(rt.path, ['state', id], { env: { XDG_RUNTIME_DIR: rt.runtimeDir ?? defaultRuntimeDir() }, encoding: 'utf8', timeout: 10_000 });
+  if (r.status !== 0) return undefined;
+  try {
+    const status = (JSON.parse(r.stdout) as { status?: unknown }).status;
+    return status === 'created' || status === 'running' || status === 'paused' || status === 'stopped' ? status : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -183,6 +183,51 @@ describe('the lifecycle', () => {
     sb.ok(['rm', 'user1']);
   });
 
+  it('pause and unpause echo what was asked for, and refuse as Podman does', () => {
+    for (const args of [['run', '-d', '--name', 'pz', 'busybox', 'sleep', '60'], ['create', '--name', 'pc', 'busybox', 'true']]) {
+      const { s, p } = both(args);
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(p.code, 0, p.stderr);
+    }
+    same(['pause', 'pz']);
+    const again = both(['pause', 'pz']);
+    assert.equal(again.s.code, again.p.code);
+    assert.equal(again.s.stderr.replace(/[0-9a-f]{64}/, 'ID'), again.p.stderr.replace(/[0-9a-f]{64}/, 'ID'));
+    same(['ps', '--format', '{{.Names}} {{.Status}}']);
+    same(['unpause', 'pz']);
+    for (const args of [['unpause', 'pz'], ['pause', 'pc'], ['pause', 'nosuch']]) {
+      const r = both(args);
+      assert.equal(r.s.code, r.p.code, args.join(' '));
+      assert.equal(r.s.stderr.replace(/[0-9a-f]{64}/, 'ID'), r.p.stderr.replace(/[0-9a-f]{64}/, 'ID'), args.join(' '));
+    }
+    sb.ok(['rm', '-f', '-t', '0', 'pz', 'pc']);
+    podman.ok(['rm', '-f', '-t', '0', 'pz', 'pc']);
+  });
+
+  it('a container whose conmon was killed still runs, stops and is removed', () => {
+    sb.ok(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '60']);
+    const conmon = Number(sb.ok(['inspect', 'orphan', '--format', '{{.State.ConmonPid}}']));
+    process.kill(conmon, 'SIGKILL');
+    for (let i = 0; i < 50 && existsSync(`/proc/${conmon}`); i++) spawnSync('sleep', ['0.05']);
+    assert.match(sb.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^orphan Up /);
+    assert.equal(sb.ok(['exec', 'orphan', 'echo', 'alive']), 'alive\n');
+    sb.ok(['stop', '-t', '0', 'orphan']);
+    assert.match(sb.ok(['ps', '-a', '--filter', 'name=orphan', '--format', '{{.Status}}']), /^Exited \(-1\)/);
+    sb.ok(['start', 'orphan']);
+    assert.match(sb.ok(['ps', '--filter', 'name=orphan', '--format', '{{.Status}}']), /^Up /);
+    sb.ok(['rm', '-f', '-t', '0', 'orphan']);
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.root), false);
+  });
+
+  it('rm -f gives a running container its stop timeout before SIGKILL, with Podman\'s warning', () => {
+    sb.ok(['run', '-d', '--name', 'slow', '--stop-timeout', '1', 'busybox', 'sleep', '60']);
+    const t0 = Date.now();
+    const r = sb.skiff(['rm', '-f', 'slow']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(Date.now() - t0 >= 900, 'rm -f waited for the stop timeout');
+    assert.match(r.stderr, /level=warning msg="StopSignal SIGTERM failed to stop container slow in 1 seconds, resorting to SIGKILL"/);
+  });
+
   it('20 concurrent run --rm all succeed and leave nothing behind', async () => {
     const runs = Array.from({ length: 20 }, (_, i) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {

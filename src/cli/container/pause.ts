@@ -15,10 +15,10 @@ function verb(pause: boolean): CommandSpec {
       return forEachContainer(
         ctx,
         { all: ctx.flags.all as boolean, latest: ctx.flags.latest as boolean, filter: (c) => c.state.status === (pause ? 'running' : 'paused') },
-        async (c) => {
+        async (c, input) => {
           if (pause) await engine.containers.pause(c);
           else await engine.containers.unpause(c);
-          return c.id;
+          return input;
         },
       );
     },

@@ -109,7 +109,8 @@ export const command: CommandSpec = {
     });
     const resolveTime = (s: string) => svc.resolve(s).created;
     const all = (f.all as boolean) || filters.length > 0 || (f.last as number) >= 0 || (f.latest as boolean);
-    if (!all) list = list.filter((c) => c.state.status === 'running' || c.state.status === 'paused');
+    // Podman lists only running containers by default: not paused ones.
+    if (!all) list = list.filter((c) => c.state.status === 'running');
     // Filters with the same key are ORed, different keys ANDed (Podman's rule).
     const byKey = new Map<string, string[]>();
     for (const { key, value } of filters) byKey.set(key, [...(byKey.get(key) ?? []), value]);
