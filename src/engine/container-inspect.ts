@@ -169,7 +169,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       LogConfig: { Type: c.spec.logDriver, Config: null, Path: c.spec.logDriver === 'k8s-file' ? p.log : '', Tag: '', Size: c.spec.logMaxSize ? String(c.spec.logMaxSize) : '0B' },
       NetworkMode: c.spec.network.mode === 'path' ? `ns:${c.spec.network.path}` : c.spec.network.mode,
       PortBindings: {},
-      RestartPolicy: { Name: '', MaximumRetryCount: 0 },
+      RestartPolicy: { Name: c.spec.restartPolicy?.name ?? '', MaximumRetryCount: c.spec.restartPolicy?.maxRetries ?? 0 },
       AutoRemove: c.spec.remove,
       CapAdd: c.spec.capAdd.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),
       CapDrop: c.spec.capDrop.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),

@@ -232,7 +232,27 @@ export class ContainerService {
     if (beforeStart) await beforeStart();
     const { startContainer } = await import('../runtime/oci.ts');
     await startContainer(this.#engine.ociRuntime(), cur.id);
-    return this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'running', startedAt: Date.now() } : undefined));
+    return this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'running', startedAt: Date.now(), stoppedByUser: false } : undefined));
+  }
+
+  /**
+   * The exit command's second half: restarts an exited container when its --restart policy
+   * asks for it (never after a user's stop; on-failure only after a non-zero exit and within
+   * its retry count). Returns whether it restarted.
+   */
+  async restartByPolicy(c: ContainerRecord): Promise<boolean> {
+    return this.lock(c.id).with(async () => {
+      const rec = this.records.get(c.id);
+      if (!rec) return false;
+      const cur = this.sync(rec);
+      const policy = cur.spec.restartPolicy;
+      const s = cur.state;
+      if (!policy || s.stoppedByUser || (s.status !== 'exited' && s.status !== 'stopped')) return false;
+      if (policy.name === 'on-failure' && (s.exitCode === 0 || (policy.maxRetries > 0 && s.restarts >= policy.maxRetries))) return false;
+      this.records.update(cur.id, (st) => ({ restarts: st.restarts + 1 }));
+      await this.startLocked(this.records.get(cur.id) ?? cur);
+      return true;
+    });
   }
 
   async start(input: string | ContainerRecord, beforeStart?: () => Promise<void>): Promise<ContainerRecord> {
@@ -269,9 +289,16 @@ export class ContainerService {
    * to print when SIGKILL was needed.
    */
   async stop(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {
+    // Under the lock, so that a restart by policy in progress finishes first and then sees the stop.
+    return this.lock(c.id).with(async () => this.stopLocked(this.records.get(c.id) ?? c, timeoutSecs));
+  }
+
+  async stopLocked(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {
     const cur = this.sync(c);
     if (cur.state.status !== 'running' && cur.state.status !== 'paused') return undefined;
     const timeout = timeoutSecs ?? cur.spec.stopTimeout;
+    // Before the signal: the exit command it triggers must see that no restart is wanted.
+    this.records.update(cur.id, () => ({ stoppedByUser: true }));
     const { killContainer, resumeContainer } = await import('../runtime/oci.ts');
     const rt = this.#engine.ociRuntime();
     if (cur.state.status === 'paused') await resumeContainer(rt, cur.id);
@@ -367,7 +394,7 @@ export class ContainerService {
             { exitCode: 2 },
           );
         }
-        const warning = await this.stop(cur, opts.timeout);
+        const warning = await this.stopLocked(cur, opts.timeout);
         if (warning) opts.warn?.(warning);
         cur = this.sync(this.records.get(cur.id) ?? cur);
       }

@@ -4,7 +4,7 @@
  * --label-file files and the host environment for --env-host.
  */
 import { readFileSync } from 'node:fs';
-import type { ContainerSpec, DeviceSpec, MountSpec, NamespaceMode, UlimitSpec } from '../runtime/spec/types.ts';
+import type { ContainerSpec, DeviceSpec, MountSpec, NamespaceMode, RestartPolicy, UlimitSpec } from '../runtime/spec/types.ts';
 import { errnoCode, SkiffError } from '../util/errors.ts';
 
 /** Raw flag values as the CLI parsed them (names as Podman's flags). */
@@ -55,6 +55,7 @@ export interface CreateFlags {
   readonly logDriver?: string;
   readonly logOpt: readonly string[];
   readonly rm: boolean;
+  readonly restart?: string;
   readonly passwdEntry?: string;
   readonly timeout: number;
 }
@@ -512,9 +513,36 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
     logDriver,
     logMaxSize,
     remove: f.rm,
+    ...restartOf(f),
     passwdEntry: f.passwdEntry || undefined,
     timeout: f.timeout,
   };
+}
+
+/** `--restart no|always|on-failure[:N]|unless-stopped`, with Podman's errors. */
+export function parseRestartPolicy(s: string): RestartPolicy | undefined {
+  const colon = s.indexOf(':');
+  const name = colon < 0 ? s : s.slice(0, colon);
+  const retries = colon < 0 ? undefined : s.slice(colon + 1);
+  if (name === '' || name === 'no') {
+    if (retries !== undefined) throw invalid('restart policy retries can only be specified with on-failure restart policy');
+    return undefined;
+  }
+  if (name !== 'always' && name !== 'on-failure' && name !== 'unless-stopped') {
+    throw invalid(`running container create option: "${name}" is not a valid restart policy: invalid argument`);
+  }
+  if (retries === undefined) return { name, maxRetries: 0 };
+  if (name !== 'on-failure') throw invalid('restart policy retries can only be specified with on-failure restart policy');
+  if (!/^-?\d+$/.test(retries)) throw invalid(`parsing restart policy retry count: strconv.Atoi: parsing "${retries}": invalid syntax`);
+  const n = Number(retries);
+  if (n < 0) throw invalid('must specify restart policy retry count as a number greater than 0');
+  return { name, maxRetries: n };
+}
+
+function restartOf(f: CreateFlags): { restartPolicy?: RestartPolicy } {
+  const policy = parseRestartPolicy(f.restart ?? '');
+  if (policy && f.rm) throw invalid('the --rm option conflicts with --restart, when the restartPolicy is not "" and "no"');
+  return policy ? { restartPolicy: policy } : {};
 }
 
 /** `--entrypoint` takes a JSON array or a single command string (Podman does not split it). */

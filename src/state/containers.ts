@@ -19,6 +19,8 @@ export interface ContainerState {
   readonly oomKilled: boolean;
   readonly mounted: boolean;
   readonly restarts: number;
+  /** Stopped by `stop` (or rm -f): the restart policy leaves it stopped. */
+  readonly stoppedByUser: boolean;
 }
 
 export interface ContainerRecord {
@@ -45,6 +47,7 @@ interface Row {
   oom_killed: number;
   mounted: number;
   restarts: number;
+  stopped_by_user: number;
 }
 
 function fromRow(r: Row): ContainerRecord {
@@ -64,6 +67,7 @@ function fromRow(r: Row): ContainerRecord {
       oomKilled: r.oom_killed !== 0,
       mounted: r.mounted !== 0,
       restarts: r.restarts,
+      stoppedByUser: r.stopped_by_user !== 0,
     },
   };
 }
@@ -136,7 +140,7 @@ export class ContainerStore {
       const next = { ...cur.state, ...change };
       this.#db.run(
         `UPDATE containers SET state = ?, pid = ?, conmon_pid = ?, exit_code = ?, started_at = ?, finished_at = ?,
-           oom_killed = ?, mounted = ?, restarts = ? WHERE id = ?`,
+           oom_killed = ?, mounted = ?, restarts = ?, stopped_by_user = ? WHERE id = ?`,
         next.status,
         next.pid,
         next.conmonPid,
@@ -146,6 +150,7 @@ export class ContainerStore {
         next.oomKilled ? 1 : 0,
         next.mounted ? 1 : 0,
         next.restarts,
+        next.stoppedByUser ? 1 : 0,
         id,
       );
       return { ...cur, state: next };

@@ -106,4 +106,8 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX container_volumes_volume ON container_volumes(volume);
   `,
+  `
+  -- A container stopped by the user is not restarted by its restart policy.
+  ALTER TABLE containers ADD COLUMN stopped_by_user INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

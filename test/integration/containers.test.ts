@@ -228,6 +228,35 @@ describe('the lifecycle', () => {
     assert.match(r.stderr, /level=warning msg="StopSignal SIGTERM failed to stop container slow in 1 seconds, resorting to SIGKILL"/);
   });
 
+  it('--restart: on-failure retries up to its count, always restarts until stopped, as Podman', () => {
+    for (const args of [['--rm', '--restart', 'always'], ['--restart', 'bogus'], ['--restart', 'on-failure:x'], ['--restart', 'always:3'], ['--restart', 'on-failure:-1']]) {
+      const r = both(['create', ...args, 'busybox', 'true']);
+      assert.equal(r.s.code, 125, args.join(' '));
+      assert.equal(r.s.stderr, r.p.stderr, args.join(' '));
+    }
+    const settled = (get: () => string, want: RegExp) => {
+      let last = '';
+      for (let i = 0; i < 100 && !want.test((last = get())); i++) spawnSync('sleep', ['0.1']);
+      return last;
+    };
+    for (const [name, eng] of [['skiff', sb], ['podman', podman]] as const) {
+      const net = name === 'podman' ? ['--network', 'none'] : [];
+      eng.ok(['run', '-d', ...net, '--name', 'rf', '--restart', 'on-failure:2', 'busybox', 'sh', '-c', 'echo run; exit 3']);
+      const fmt = ['inspect', 'rf', '--format', '{{.State.Status}} {{.RestartCount}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}} {{.HostConfig.RestartPolicy.MaximumRetryCount}}'];
+      assert.equal(settled(() => eng.ok(fmt), /^exited 2 /), 'exited 2 3 on-failure 2\n', name);
+      assert.equal(eng.ok(['logs', 'rf']), 'run\nrun\nrun\n', name);
+      eng.ok(['rm', 'rf']);
+    }
+    sb.ok(['run', '-d', '--name', 'ra', '--restart', 'always', 'busybox', 'sh', '-c', 'sleep 0.2']);
+    settled(() => sb.ok(['inspect', 'ra', '--format', '{{.RestartCount}}']), /^[2-9]/);
+    sb.ok(['stop', '-t', '0', 'ra']);
+    const after = sb.ok(['inspect', 'ra', '--format', '{{.State.Status}} {{.RestartCount}}']);
+    spawnSync('sleep', ['1']);
+    assert.equal(sb.ok(['inspect', 'ra', '--format', '{{.State.Status}} {{.RestartCount}}']), after);
+    assert.match(after, /^exited /);
+    sb.ok(['rm', 'ra']);
+  });
+
   it('20 concurrent run --rm all succeed and leave nothing behind', async () => {
     const runs = Array.from({ length: 20 }, (_, i) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -22,7 +22,10 @@ export const command: CommandSpec = {
       if (ctx.flags.exec) continue; // exec sessions clean up after themselves
       if (c.state.status === 'running' || c.state.status === 'paused') continue;
       await svc.cleanup(c, { remove: ctx.flags.rm as boolean, volumes: ctx.flags.rm as boolean });
-      if (!ctx.flags.rm) ctx.out(`${c.id}\n`);
+      if (!ctx.flags.rm) {
+        await svc.restartByPolicy(c);
+        ctx.out(`${c.id}\n`);
+      }
     }
   },
 };

@@ -46,6 +46,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'read-only', type: 'bool', usage: 'Make containers root filesystem read-only' },
   { name: 'read-only-tmpfs', type: 'bool', usage: 'When running containers in read-only mode mount a read-write tmpfs on /run, /tmp and /var/tmp', default: true },
   { name: 'replace', type: 'bool', usage: 'If a container with the same name exists, replace it' },
+  { name: 'restart', type: 'string', usage: 'Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")' },
   { name: 'rm', type: 'bool', usage: 'Remove container (and pod if created) after exit' },
   { name: 'security-opt', type: 'stringArray', usage: 'Security Options' },
   { name: 'stop-signal', type: 'string', usage: 'Signal to stop a container. Default is SIGTERM' },
@@ -123,6 +124,7 @@ export function createFlags(values: FlagValues, changed: ReadonlySet<string>): C
     logDriver: opt(values, changed, 'log-driver'),
     logOpt: s('log-opt'),
     rm: values.rm as boolean,
+    restart: opt(values, changed, 'restart'),
     passwdEntry: opt(values, changed, 'passwd-entry'),
     timeout: values.timeout as number,
   };

@@ -30,6 +30,12 @@ export interface MountSpec {
   readonly fromImage?: boolean;
 }
 
+export interface RestartPolicy {
+  readonly name: 'always' | 'on-failure' | 'unless-stopped';
+  /** on-failure:N; 0 = no limit. */
+  readonly maxRetries: number;
+}
+
 export interface DeviceSpec {
   readonly hostPath: string;
   readonly containerPath: string;
@@ -111,6 +117,8 @@ export interface ContainerSpec {
   readonly logDriver: 'k8s-file' | 'none' | 'passthrough';
   readonly logMaxSize?: number;
   readonly remove: boolean;
+  /** --restart: what the exit command does when the container exits (absent: no restarts). */
+  readonly restartPolicy?: RestartPolicy;
   readonly passwdEntry?: string;
   /** --timeout: seconds before conmon kills the container (0 = none). */
   readonly timeout: number;
