@@ -193,11 +193,13 @@ export class ContainerService {
     const { generateSpec } = await import('../runtime/spec/generate.ts');
     const { hostSpecContext } = await import('./host.ts');
     let cspec = c.spec;
-    if (cspec.mounts.some((m) => m.type === 'volume')) {
+    if (cspec.mounts.some((m) => m.type === 'volume' || m.options.includes('U') || m.options.includes('O'))) {
       const { resolveExecUser } = await import('../runtime/spec/user.ts');
       const user = resolveExecUser(cspec.user ?? imageConfig.config?.User ?? '', { rootfs });
       const dirs = await engine.volumes.prepare(c, rootfs, user);
-      cspec = { ...cspec, mounts: cspec.mounts.map((m) => (m.type === 'volume' ? { ...m, source: dirs.get(m.source) ?? m.source } : m)) };
+      const resolved = cspec.mounts.map((m) => (m.type === 'volume' ? { ...m, source: dirs.get(m.source) ?? m.source } : m));
+      const { prepareHostMounts } = await import('./mount-prep.ts');
+      cspec = { ...cspec, mounts: await prepareHostMounts(resolved, p.bundle, user) };
     }
     const spec = generateSpec(cspec, imageConfig, hostSpecContext(engine, c, rootfs, p));
     writeFileSync(p.config, JSON.stringify(spec));
@@ -220,7 +222,7 @@ export class ContainerService {
   }
 
   /** Starts a created (or stopped/exited: re-initialised) container. Lock held by the caller. */
-  async startLocked(c: ContainerRecord, beforeStart?: () => Promise<void>): Promise<ContainerRecord> {
+  async startLocked(c: ContainerRecord, beforeStart?: () => Promise<void>, opts: { byPolicy?: boolean } = {}): Promise<ContainerRecord> {
     let cur = this.sync(c);
     if (cur.state.status === 'running') return cur;
     if (cur.state.status === 'paused') throw stateImproper(`"${cur.id}" is paused, cannot start`);
@@ -232,7 +234,10 @@ export class ContainerService {
     if (beforeStart) await beforeStart();
     const { startContainer } = await import('../runtime/oci.ts');
     await startContainer(this.#engine.ociRuntime(), cur.id);
-    return this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'running', startedAt: Date.now(), stoppedByUser: false } : undefined));
+    // A restart by policy counts once it runs, so nobody sees the new count on the old exit.
+    return this.records.update(cur.id, (s) =>
+      s.status === 'created' ? { status: 'running', startedAt: Date.now(), stoppedByUser: false, ...(opts.byPolicy ? { restarts: s.restarts + 1 } : {}) } : undefined,
+    );
   }
 
   /**
@@ -249,8 +254,7 @@ export class ContainerService {
       const s = cur.state;
       if (!policy || s.stoppedByUser || (s.status !== 'exited' && s.status !== 'stopped')) return false;
       if (policy.name === 'on-failure' && (s.exitCode === 0 || (policy.maxRetries > 0 && s.restarts >= policy.maxRetries))) return false;
-      this.records.update(cur.id, (st) => ({ restarts: st.restarts + 1 }));
-      await this.startLocked(this.records.get(cur.id) ?? cur);
+      await this.startLocked(cur, undefined, { byPolicy: true });
       return true;
     });
   }
@@ -362,6 +366,10 @@ export class ContainerService {
       this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
     }
     await unmountShm(p.shm);
+    if (cur.spec.mounts.some((m) => m.options.includes('O'))) {
+      const { removeOverlayVolumes } = await import('./mount-prep.ts');
+      await removeOverlayVolumes(p.bundle);
+    }
     await this.#engine.volumes.release(cur);
     await this.#engine.store.rootfs.unmount(cur.id);
     rmSync(p.exitFile, { force: true });

@@ -100,7 +100,9 @@ export class Podman {
   }
 
   run(args: readonly string[], opts: { input?: string | Buffer } = {}): Result {
-    return run('podman', ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), ...args], { ...opts, env: this.#env });
+    // A private --tmpdir too: libpod's default (/run/libpod) is shared by every podman, and one
+    // store's `system reset` there makes the others believe the host rebooted.
+    return run('podman', ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--tmpdir', join(this.dir, 'tmp'), ...args], { ...opts, env: this.#env });
   }
 
   ok(args: readonly string[], opts: { input?: string | Buffer } = {}): string {

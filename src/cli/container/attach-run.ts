@@ -22,6 +22,16 @@ export interface AttachRunOptions {
   readonly startError?: number;
 }
 
+/**
+ * `run` reports any failure to start the container (not only the runtime's) with Podman's
+ * define.ExitCode: 127 when the text says something was not found, else 126.
+ */
+export async function asRunStartError(e: unknown): Promise<unknown> {
+  if (!(e instanceof SkiffError) || e.exitCode !== 125) return e;
+  const { startFailureExitCode } = await import('../../runtime/ocierror.ts');
+  return new SkiffError(e.code, e.message, { exitCode: startFailureExitCode(e.message), cause: e });
+}
+
 export async function runAttached(ctx: CommandContext, engine: Engine, c: ContainerRecord, opts: AttachRunOptions): Promise<number> {
   const svc = engine.containers;
   const bundle = svc.paths(c.id).bundle;
@@ -41,7 +51,7 @@ export async function runAttached(ctx: CommandContext, engine: Engine, c: Contai
     session?.close();
     if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
     if (e instanceof SkiffError && opts.startError !== undefined) throw new SkiffError(e.code, e.message, { exitCode: opts.startError });
-    throw e;
+    throw await asRunStartError(e);
   }
   const handlers: [NodeJS.Signals, () => void][] = [];
   if (opts.sigProxy) {

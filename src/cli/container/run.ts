@@ -1,6 +1,6 @@
 import type { CommandContext, CommandSpec } from '../command.ts';
 import { CREATE_FLAGS, createFromArgs, RUN_ONLY_FLAGS } from './create-flags.ts';
-import { runAttached } from './attach-run.ts';
+import { asRunStartError, runAttached } from './attach-run.ts';
 
 export const command: CommandSpec = {
   use: 'run [options] IMAGE [COMMAND [ARG...]]',
@@ -20,7 +20,7 @@ export const command: CommandSpec = {
         await engine.containers.start(c);
       } catch (e) {
         if (c.spec.remove) await engine.containers.remove(c, { force: true, volumes: true }).catch(() => {});
-        throw e;
+        throw await asRunStartError(e);
       }
       ctx.out(`${c.id}\n`);
       return 0;

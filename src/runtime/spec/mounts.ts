@@ -86,7 +86,10 @@ export function processMountOptions(
     const key = opt.split('=', 1)[0]!;
     switch (key) {
       case 'O':
-        throw new SkiffError('unsupported', 'overlay volumes (the O option) are not supported yet');
+        // The engine mounts the overlay and binds it in place of the source (mount-prep.ts).
+        if (kind !== 'bind') throw badOption("the 'O' option is only allowed with bind mounts");
+        once('O', "the 'O' option can only be set once");
+        break;
       case 'copy':
       case 'nocopy':
         once('copy', "only one of 'nocopy' and 'copy' can be used");
