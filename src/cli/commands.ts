@@ -64,7 +64,9 @@ const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'rm', short: 'Remove one or more containers', load: rm },
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'start', short: 'Start one or more containers', load: start },
+  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: lazy(() => import('./container/stats.ts')) },
   { name: 'stop', short: 'Stop one or more containers', load: stop },
+  { name: 'top', short: 'Display the running processes of a container', load: lazy(() => import('./container/top.ts')) },
   { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'wait', short: 'Block on one or more containers', load: wait },
 ];
@@ -114,6 +116,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'save', short: 'Save image(s) to an archive', load: save },
   { name: 'start', short: 'Start one or more containers', load: start },
+  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: lazy(() => import('./container/stats.ts')) },
   { name: 'stop', short: 'Stop one or more containers', load: stop },
   {
     name: 'system',
@@ -121,6 +124,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     subcommands: [{ name: 'info', short: 'Display skiff system information', load: lazy(() => import('./system/info.ts')) }],
   },
   { name: 'tag', short: 'Add an additional name to a local image', load: tag },
+  { name: 'top', short: 'Display the running processes of a container', load: lazy(() => import('./container/top.ts')) },
   { name: 'unmount', aliases: ['umount'], short: 'Unmount working container\'s root filesystem', load: unmountCmd },
   { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'untag', short: 'Remove a name from a local image', load: untag },

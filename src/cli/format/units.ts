@@ -1,6 +1,7 @@
 /**
- * docker/go-units as Podman 4.3.1 prints through it: ages (`HumanDuration`) and decimal sizes
- * (`HumanSizeWithPrecision`, which Podman calls with precision 3).
+ * docker/go-units as Podman 4.3.1 prints through it: ages (`HumanDuration`), decimal sizes
+ * (`HumanSizeWithPrecision`, which Podman calls with precision 3, and 4 for `stats`) and
+ * binary sizes (`BytesSize`).
  */
 import { formatFloat } from './fmt.ts';
 
@@ -52,4 +53,20 @@ export function humanSize(bytes: number, precision = 3): string {
   const s = humanSizeCompact(bytes, precision);
   const j = s.search(/\D*$/);
   return `${s.slice(0, j)} ${s.slice(j)}`;
+}
+
+const BINARY_UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
+
+/**
+ * go-units BytesSize: `%.4g` of the size in the largest binary unit not above it, no space:
+ * `364KiB`, `23.54GiB`. `podman stats` prints it for `{{.MemUsageBytes}}`.
+ */
+export function bytesSize(bytes: number): string {
+  let size = bytes;
+  let i = 0;
+  while (size >= 1024 && i < BINARY_UNITS.length - 1) {
+    size /= 1024;
+    i++;
+  }
+  return formatFloat(size, 'g', 4) + BINARY_UNITS[i];
 }

@@ -87,7 +87,7 @@ export function resolveInRootfs(root: string, path: string): string {
  * The text of a user database file, or undefined when it does not exist or is not a
  * regular file (a FIFO would block the read forever; a device is not a database).
  */
-function readDatabase(hostPath: string, inRootfs: boolean): string | undefined {
+export function readDatabase(hostPath: string, inRootfs: boolean): string | undefined {
   let fd: number;
   try {
     // Inside the rootfs every link is already resolved; one appearing now is a race, not a file.

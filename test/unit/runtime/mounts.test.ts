@@ -52,7 +52,9 @@ test('conflicting or misplaced options are refused', () => {
   for (const [kind, given, message] of cases) {
     assert.throws(() => processMountOptions(given, kind, NONE), (err: unknown) => isSkiffError(err, 'invalid-argument') && err.message === message, `${given}`);
   }
-  assert.throws(() => processMountOptions(['O'], 'bind', NONE), (err: unknown) => isSkiffError(err, 'unsupported'));
+  assert.deepEqual(processMountOptions(['O'], 'bind', NONE), ['O', 'rw', 'rprivate', 'rbind']);
+  assert.throws(() => processMountOptions(['O'], 'tmpfs', NONE), (err: unknown) => isSkiffError(err, 'invalid-argument'));
+  assert.throws(() => processMountOptions(['O', 'O'], 'bind', NONE), (err: unknown) => isSkiffError(err, 'invalid-argument'));
 });
 
 test('depth is the number of separators in the cleaned path', () => {
