@@ -6,6 +6,14 @@
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache?.();
+// A reader that goes away (`skiff ps | head -1`) ends skiff quietly, as SIGPIPE ends podman,
+// instead of an unhandled EPIPE with a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(128 + 13);
+    throw e;
+  });
+}
 const { runCli } = await import('./cli/main.ts');
 const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
 process.exitCode = code;

@@ -190,13 +190,16 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const code = await spec.run(ctx);
     return code ?? 0;
   } catch (e) {
-    return reportError(e, path, err);
+    return reportError(e, path, err, out);
   } finally {
     engine?.close();
   }
 }
 
-function reportError(e: unknown, path: string, err: (t: string) => void): number {
+function reportError(e: unknown, path: string, err: (t: string) => void, out: (t: string) => void): number {
+  // A template that fails part way has printed what came before, as Go's does.
+  const partial = e instanceof SkiffError && 'partial' in e ? e.partial : undefined;
+  if (typeof partial === 'string' && partial !== '') out(partial);
   if (e instanceof SkiffError) {
     err(`Error: ${e.message}\n`);
     if (e.code === 'usage') err(`See '${path} --help'\n`);

@@ -34,6 +34,6 @@ export const command: CommandSpec = {
       return;
     }
     const rows = reports.map((r) => ({ ...r, CreatedAt: new Date(r.CreatedAt as string), Labels: new Map(Object.entries(r.Labels as object)), Options: new Map(Object.entries(r.Options as object)) }));
-    ctx.out(renderList({ format, defaultFormat: DEFAULT_FORMAT, rows, headers: HEADERS, noHeading: ctx.flags.noheading as boolean, name: 'list' }));
+    ctx.out(renderList({ format, defaultFormat: DEFAULT_FORMAT, rows, headers: HEADERS, noHeading: ctx.flags.noheading as boolean, name: 'ls' }));
   },
 };
