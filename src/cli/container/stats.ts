@@ -5,7 +5,6 @@ import type { CommandContext, CommandSpec } from '../command.ts';
 import { formatFloat } from '../format/fmt.ts';
 import { marshalJson } from '../format/json.ts';
 import { isJsonFormat, renderList } from '../format/report.ts';
-import { TemplateError } from '../format/template.ts';
 import { bytesSize, humanSizeCompact } from '../format/units.ts';
 import { GO_TYPE } from '../format/value.ts';
 
@@ -158,13 +157,8 @@ function render(ctx: CommandContext, stats: readonly ContainerStats[]): string {
   }
   // An empty --format is the user's too: an empty line per container, no header.
   if (ctx.changed.has('format') && format === '') return '\n'.repeat(rows.length);
-  try {
-    return renderList({ format: ctx.changed.has('format') ? format : undefined, defaultFormat: DEFAULT_FORMAT, rows, headers: HEADERS, name: 'stats' });
-  } catch (err) {
-    // Podman has written what came before the failing field (the header) when it fails.
-    if (err instanceof TemplateError) ctx.out(err.partial);
-    throw err;
-  }
+  // A failing template's partial output (the header) is printed with the error by the CLI.
+  return renderList({ format: ctx.changed.has('format') ? format : undefined, defaultFormat: DEFAULT_FORMAT, rows, headers: HEADERS, name: 'stats' });
 }
 
 export const command: CommandSpec = {
