@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { CommandSpec } from '../command.ts';
 
 /** Run by conmon when a container exits (its --exit-command); also usable by hand. */
@@ -13,6 +14,9 @@ export const command: CommandSpec = {
   ],
   async run(ctx) {
     const engine = await ctx.engine();
+    // conmon may run this after the whole store was deleted: then there is nothing to clean,
+    // and opening the store would only create it again.
+    if (!existsSync(engine.config.graphRoot)) return 0;
     const svc = engine.containers;
     const targets = ctx.flags.all ? svc.list() : ctx.flags.latest ? [svc.latest()] : ctx.args.map((a) => svc.find(a));
     for (const found of targets) {
@@ -27,5 +31,6 @@ export const command: CommandSpec = {
         ctx.out(`${c.id}\n`);
       }
     }
+    return 0;
   },
 };
