@@ -217,6 +217,7 @@ export class ContainerService {
       interactive: c.spec.stdin,
       timeout: c.spec.timeout || undefined,
       exitCommand: engine.exitCommand(['container', 'cleanup', ...(c.spec.remove ? ['--rm'] : []), c.id]),
+      beforeStart: engine.config.cgroupManager === 'cgroupfs' && process.getuid?.() === 0 ? moveConmonToCgroup : undefined,
     });
     return this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
   }
@@ -527,4 +528,19 @@ function ensureMtab(rootfs: string): void {
     mkdirSync(etc, { mode: 0o755 });
   }
   symlinkSync('/proc/mounts', join(etc, 'mtab'));
+}
+
+/**
+ * Puts conmon (before it forks the container) into the cgroupfs cgroup Podman uses for it,
+ * beside the containers' own: its memory is not charged to the caller's session. As in
+ * Podman, failing to move it is not fatal: the container runs either way.
+ */
+async function moveConmonToCgroup(pid: number): Promise<void> {
+  const { moveToCgroup } = await import('../runtime/cgroups.ts');
+  try {
+    moveToCgroup(pid, '/skiff_parent/conmon');
+  } catch {
+    // Podman only logs this at warning level; skiff has no place to say it that a user reads
+    // without asking, and `ps -o cgroup` shows where conmon is.
+  }
 }

@@ -4,7 +4,7 @@
  * cgroup manager (cgroupfs or systemd) put it. cgroup v1 (one hierarchy per controller) and
  * v2 (one unified hierarchy) are both read; the parsers are pure.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cgroupVersion } from './spec/host.ts';
 
@@ -174,4 +174,45 @@ export function parseIoStat(text: string): { read: bigint; write: bigint } {
     }
   }
   return { read, write };
+}
+
+/**
+ * Moves a process into the cgroupfs cgroup `path` (e.g. `/skiff_parent/conmon`) in every
+ * controller hierarchy, creating it as needed, as Podman does with conmon under the cgroupfs
+ * manager: conmon's memory is then accounted apart from the shell that started it. Named
+ * hierarchies (name=systemd) are left alone, as Podman leaves them. Root only: an
+ * unprivileged caller cannot write there, and the process stays where it is.
+ */
+export function moveToCgroup(pid: number, path: string, mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): void {
+  const rel = path.replace(/^\/+/, '');
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const [fstype, , superOpts = ''] = line.slice(sep + 3).split(' ');
+    const mountPoint = line.split(' ')[4];
+    if (mountPoint === undefined) continue;
+    if (fstype === 'cgroup2') {
+      // Only the unified hierarchy of a pure v2 host carries controllers; a hybrid host's
+      // /sys/fs/cgroup/unified is left alone, as Podman leaves it.
+      if (mountPoint !== '/sys/fs/cgroup') continue;
+    } else if (fstype !== 'cgroup' || superOpts.split(',').some((o) => o.startsWith('name='))) {
+      continue;
+    }
+    const dir = join(mountPoint, rel);
+    mkdirSync(dir, { recursive: true });
+    if (fstype === 'cgroup' && superOpts.split(',').includes('cpuset')) inheritCpuset(mountPoint, rel);
+    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+  }
+}
+
+/** A v1 cpuset cgroup takes no task until cpus and mems are set: copy them down from the parents. */
+function inheritCpuset(mountPoint: string, rel: string): void {
+  let dir = mountPoint;
+  for (const part of rel.split('/').filter(Boolean)) {
+    const parent = dir;
+    dir = join(dir, part);
+    for (const f of ['cpuset.cpus', 'cpuset.mems']) {
+      if (readFileSync(join(dir, f), 'utf8').trim() === '') writeFileSync(join(dir, f), readFileSync(join(parent, f), 'utf8'));
+    }
+  }
 }

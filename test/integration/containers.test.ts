@@ -204,6 +204,21 @@ describe('the lifecycle', () => {
     podman.ok(['rm', '-f', '-t', '0', 'pz', 'pc']);
   });
 
+  it('conmon sits in its own cgroup beside the containers, as Podman puts it under cgroupfs', () => {
+    sb.ok(['run', '-d', '--name', 'cgc', 'busybox', 'sleep', '60']);
+    const conmon = sb.ok(['inspect', 'cgc', '--format', '{{.State.ConmonPid}}']).trim();
+    const pid = sb.ok(['inspect', 'cgc', '--format', '{{.State.Pid}}']).trim();
+    const cgroupOf = (p: string, ctl: string) => readFileSync(`/proc/${p}/cgroup`, 'utf8').split('\n').find((l) => l.split(':')[1]?.split(',').includes(ctl))?.split(':')[2];
+    const ctl = readFileSync('/proc/self/cgroup', 'utf8').includes(':pids:') ? 'pids' : '';
+    if (ctl) {
+      assert.equal(cgroupOf(conmon, ctl), '/skiff_parent/conmon');
+      assert.match(cgroupOf(pid, ctl) ?? '', /^\/skiff_parent\/skiff-[0-9a-f]{64}$/);
+    } else {
+      assert.equal(readFileSync(`/proc/${conmon}/cgroup`, 'utf8').trim(), '0::/skiff_parent/conmon');
+    }
+    sb.ok(['rm', '-f', '-t', '0', 'cgc']);
+  });
+
   it('a container whose conmon was killed still runs, stops and is removed', () => {
     sb.ok(['run', '-d', '--name', 'orphan', 'busybox', 'sleep', '60']);
     const conmon = Number(sb.ok(['inspect', 'orphan', '--format', '{{.State.ConmonPid}}']));
