@@ -63,10 +63,8 @@ export async function runAttached(ctx: CommandContext, engine: Engine, c: Contai
   }
   try {
     const result = session ? await session.done : { detached: false };
-    if (result.detached) {
-      ctx.err('\n');
-      return 0;
-    }
+    // Detached: the container runs on; Podman prints nothing.
+    if (result.detached) return 0;
     const code = await svc.wait(c);
     if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
     return code;
