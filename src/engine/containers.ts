@@ -217,8 +217,10 @@ export class ContainerService {
       interactive: c.spec.stdin,
       timeout: c.spec.timeout || undefined,
       exitCommand: engine.exitCommand(['container', 'cleanup', ...(c.spec.remove ? ['--rm'] : []), c.id]),
-      beforeStart: engine.config.cgroupManager === 'cgroupfs' && process.getuid?.() === 0 ? moveConmonToCgroup : undefined,
     });
+    // Moved once it has created the container: the runtime's own cgroup moves have just
+    // paid the kernel's grace period for cgroup migration, so this one is nearly free.
+    if (engine.config.cgroupManager === 'cgroupfs' && process.getuid?.() === 0) await moveConmonToCgroup(res.conmonPid);
     return this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
   }
 
@@ -531,8 +533,8 @@ function ensureMtab(rootfs: string): void {
 }
 
 /**
- * Puts conmon (before it forks the container) into the cgroupfs cgroup Podman uses for it,
- * beside the containers' own: its memory is not charged to the caller's session. As in
+ * Puts conmon into the cgroupfs cgroup Podman uses for it, beside the containers' own: its
+ * memory is not charged to the caller's session, and the exit command it runs follows. As in
  * Podman, failing to move it is not fatal: the container runs either way.
  */
 async function moveConmonToCgroup(pid: number): Promise<void> {
