@@ -27,6 +27,49 @@ async function withRootfs<T>(engine: Engine, c: ContainerRecord, fn: (rootfs: st
   }
 }
 
+/**
+ * Bytes under `dir` as containers/storage counts a layer's size: every non-directory entry's
+ * lstat size, each inode once (hard links are not counted twice).
+ */
+export function treeSize(dir: string): number {
+  const seen = new Set<string>();
+  let size = 0;
+  const walk = (d: string): void => {
+    let names: string[];
+    try {
+      names = readdirSync(d);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      const p = join(d, name);
+      const st = lstatSync(p, { bigint: true });
+      if (st.isDirectory()) {
+        walk(p);
+        continue;
+      }
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      size += Number(st.size);
+    }
+  };
+  walk(dir);
+  return size;
+}
+
+/**
+ * `inspect -s` and `ps --size`: the size of what the container wrote (its overlay upper dir)
+ * and of the layers below it (Podman's SizeRootFs leaves the writable layer out).
+ */
+export function containerSizes(engine: Engine, c: ContainerRecord): { rw: number; rootFs: number } {
+  if (engine.store.driver !== 'overlay') throw new SkiffError('unsupported', 'container sizes need the overlay storage driver');
+  const image = engine.store.images.get(c.imageId);
+  const rw = treeSize(engine.store.rootfs.upperDir(c.id));
+  const layers = image ? engine.store.layers.chain(image.topLayer).reduce((n, l) => n + treeSize(engine.store.layers.diffDir(l.id)), 0) : 0;
+  return { rw, rootFs: layers };
+}
+
 /** `export`: the container's whole filesystem as a tar stream. */
 export async function exportContainer(engine: Engine, c: ContainerRecord, write: (chunks: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   const { writeTarFromDir } = await import('../storage/tar/writer.ts');

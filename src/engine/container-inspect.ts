@@ -9,6 +9,7 @@ import { mountFlagsOf } from '../runtime/spec/host.ts';
 import { NO_FLAGS, processMountOptions, VOLUME_FLAGS } from '../runtime/spec/mounts.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
+import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -196,8 +197,9 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
     },
   };
   if (opts.size) {
-    result.SizeRw = 0;
-    result.SizeRootFs = image?.size ?? 0;
+    const sizes = containerSizes(engine, c);
+    result.SizeRw = sizes.rw;
+    result.SizeRootFs = sizes.rootFs;
   }
   return result;
 }

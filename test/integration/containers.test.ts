@@ -272,6 +272,14 @@ describe('the lifecycle', () => {
     sb.ok(['rm', 'ra']);
   });
 
+  it('ps --size and inspect -s count what the container wrote and the layers below, as Podman', () => {
+    const run = ['run', '--name', 'sized', 'busybox', 'sh', '-c', 'dd if=/dev/zero of=/f bs=1k count=100 2>/dev/null; ln /f /g; ln -s /f /h'];
+    same(run);
+    same(['inspect', '-s', 'sized', '--format', '{{.SizeRw}} {{.SizeRootFs}}']);
+    same(['ps', '-a', '--size', '--filter', 'name=sized', '--format', '{{.Names}} {{.Size}}']);
+    same(['rm', 'sized']);
+  });
+
   it('20 concurrent run --rm all succeed and leave nothing behind', async () => {
     const runs = Array.from({ length: 20 }, (_, i) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {

@@ -3,7 +3,7 @@ import { SkiffError } from '../../util/errors.ts';
 import { goJson } from '../../util/gojson.ts';
 import type { CommandSpec } from '../command.ts';
 import { isJsonFormat, renderList } from '../format/report.ts';
-import { humanDuration } from '../format/units.ts';
+import { humanDuration, humanSizeCompact } from '../format/units.ts';
 
 const HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID',
@@ -123,7 +123,13 @@ export const command: CommandSpec = {
       return;
     }
     const now = Date.now();
+    const format = f.format as string;
+    const sortKey = f.sort as string;
+    // Sizes walk every container's files: only when they are shown or sorted on.
+    const wantSize = (f.size as boolean) || sortKey === 'size' || /\.Size\b/.test(format);
+    const sizeOf = wantSize ? (await import('../../engine/container-fs.ts')).containerSizes : undefined;
     const rows = list.map((c) => {
+      const sizes = sizeOf?.(engine, c);
       const image = engine.store.images.get(c.imageId);
       const cfg = image ? engine.images.config(image).config : undefined;
       const entrypoint = c.spec.entrypoint ?? cfg?.Entrypoint ?? [];
@@ -146,12 +152,12 @@ export const command: CommandSpec = {
         Mounts: c.spec.mounts.map((m) => m.destination).join(','),
         Pid: c.state.pid,
         ExitCode: c.state.exitCode ?? 0,
-        Size: '',
+        Size: sizes ? `${humanSizeCompact(sizes.rw, 3)} (virtual ${humanSizeCompact(sizes.rootFs, 3)})` : '',
+        _size: sizes?.rw ?? 0,
         _sortStatus: c.state.status,
         _created: c.created,
       };
     });
-    const sortKey = f.sort as string;
     const sorters: Record<string, (r: (typeof rows)[number]) => string | number> = {
       command: (r) => r.Command,
       created: (r) => r._created,
@@ -159,7 +165,7 @@ export const command: CommandSpec = {
       image: (r) => r.Image,
       names: (r) => r.Names,
       runningfor: (r) => -r._created,
-      size: () => 0,
+      size: (r) => r._size,
       status: (r) => r.Status,
     };
     const sorter = sorters[sortKey];
@@ -169,7 +175,6 @@ export const command: CommandSpec = {
       const y = sorter(b);
       return x < y ? -1 : x > y ? 1 : 0;
     });
-    const format = f.format as string;
     if (isJsonFormat(format)) {
       const json = rows.map((r) => ({
         AutoRemove: false,
@@ -190,6 +195,6 @@ export const command: CommandSpec = {
       ctx.out(`${goJson(json, '    ')}\n`);
       return;
     }
-    ctx.out(renderList({ format, defaultFormat: DEFAULT_FORMAT, rows, headers: HEADERS, noHeading: f.noheading as boolean, name: 'ps' }));
+    ctx.out(renderList({ format, defaultFormat: f.size ? `${DEFAULT_FORMAT}\t{{.Size}}` : DEFAULT_FORMAT, rows, headers: HEADERS, noHeading: f.noheading as boolean, name: 'ps' }));
   },
 };
