@@ -135,17 +135,24 @@ export interface CommitOptions {
   readonly squash: boolean;
 }
 
-/** `commit`: the container's changes become one new layer on top of its image. */
+/**
+ * `commit`: the container's changes become one new layer on top of its image; with
+ * `squash`, the whole filesystem (image and changes) becomes the image's only layer.
+ */
 export async function commitContainer(engine: Engine, c: ContainerRecord, opts: CommitOptions): Promise<ImageRecord> {
   const store = engine.store;
   const image = store.images.get(c.imageId);
   if (!image) throw new SkiffError('image-not-known', `${c.imageId}: image not known`);
-  if (opts.squash) throw new SkiffError('unsupported', '--squash is not supported yet');
   const base = engine.images.config(image);
   const name = opts.name ? localName(opts.name) : undefined;
+  // The container's environment as its spec had it at creation (Podman's commit copies
+  // Spec.Process.Env: the image's, the defaults, -e), not what the runtime adds at start.
+  const { buildEnv, envList } = await import('../runtime/spec/env.ts');
+  const env = envList(buildEnv({ imageEnv: base.config?.Env ?? [], envMerge: c.spec.envMerge ?? [], userEnv: c.spec.env }));
   const containerConfig = applyChanges(
     {
       ...(base.config ?? {}),
+      Env: env,
       ...(c.spec.command ? { Cmd: [...c.spec.command] } : {}),
       ...(c.spec.entrypoint ? { Entrypoint: [...c.spec.entrypoint] } : {}),
       ...(c.spec.workdir ? { WorkingDir: c.spec.workdir } : {}),
@@ -158,12 +165,18 @@ export async function commitContainer(engine: Engine, c: ContainerRecord, opts: 
   if (paused) await engine.containers.pause(c);
   try {
     return await store.write(async () => {
-      const upper = store.rootfs.upperDir(c.id);
-      const whiteouts = store.driver === 'overlay' ? ('trusted' as const) : undefined;
-      const layer = await store.layers.create({ parent: image.topLayer, tar: writeTarFromDir(upper, { whiteouts }), id: undefined });
+      const layer = opts.squash
+        ? await withRootfs(engine, c, async (rootfs) => store.layers.create({ parent: null, tar: writeTarFromDir(rootfs), id: undefined }))
+        : await store.layers.create({
+            parent: image.topLayer,
+            tar: writeTarFromDir(store.rootfs.upperDir(c.id), { whiteouts: store.driver === 'overlay' ? 'trusted' : undefined }),
+            id: undefined,
+          });
       const now = rfc3339Nano(Date.now());
+      // Squashed, the image's earlier steps made no layer of their own any more.
+      const earlier = (base.history ?? []).map((h) => (opts.squash ? { ...h, empty_layer: true } : h));
       const history: HistoryEntry[] = [
-        ...(base.history ?? []),
+        ...earlier,
         { created: now, created_by: `/bin/sh -c #(nop) COMMIT`, ...(opts.author ? { author: opts.author } : {}), ...(opts.message ? { comment: opts.message } : {}) },
       ];
       const config: ImageConfig = {
@@ -172,7 +185,7 @@ export async function commitContainer(engine: Engine, c: ContainerRecord, opts: 
         architecture: base.architecture,
         os: base.os,
         config: containerConfig,
-        rootfs: { type: 'layers', diff_ids: [...base.rootfs.diff_ids, layer.diffDigest] },
+        rootfs: { type: 'layers', diff_ids: opts.squash ? [layer.diffDigest] : [...base.rootfs.diff_ids, layer.diffDigest] },
         history,
       };
       const configBytes = Buffer.from(goJson(config));

@@ -302,3 +302,51 @@ describe('the lifecycle', () => {
     assert.deepEqual(readdirSync(join(sb.root, 'containers')), []);
   });
 });
+
+describe('commit, export and diff, as podman', () => {
+  const make = ['run', '--name', 'chg', 'busybox', 'sh', '-c', 'echo hi > /hello; mkdir -p /d/e; echo x > /d/e/f; rm /bin/ls; echo more >> /etc/passwd'];
+  before(() => {
+    for (const r of [sb.skiff(make), podman.run(['run', '--network', 'none', ...make.slice(1)])]) assert.equal(r.code, 0, r.stderr);
+  });
+  after(() => {
+    sb.skiff(['rm', '-f', 'chg']);
+    podman.run(['rm', '-f', 'chg']);
+  });
+
+  it('diff lists the same changes', () => {
+    const sorted = (t: string) => t.split('\n').filter(Boolean).sort().join('\n');
+    const { s, p } = both(['diff', 'chg']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(sorted(s.stdout), sorted(p.stdout));
+    const j = both(['diff', '--format', 'json', 'chg']);
+    const norm = (t: string) => JSON.stringify(Object.fromEntries(Object.entries(JSON.parse(t) as Record<string, string[]>).map(([k, v]) => [k, [...v].sort()])));
+    assert.equal(norm(j.s.stdout), norm(j.p.stdout));
+  });
+
+  it('export writes the same tree', () => {
+    const names = (e: { run: (a: string[]) => { stdout: string; code: number } }) => {
+      const out = join(sb.dir, `export-${Math.random().toString(36).slice(2)}.tar`);
+      assert.equal(e.run(['export', '-o', out, 'chg']).code, 0);
+      const r = spawnSync('tar', ['tf', out], { encoding: 'utf8' });
+      return r.stdout.split('\n').filter(Boolean).map((n) => n.replace(/\/$/, '')).sort();
+    };
+    assert.deepEqual(names({ run: (a) => sb.skiff(a) }), names({ run: (a) => podman.run(a) }));
+  });
+
+  it('commit keeps the changes, applies -c/-m/-a, and --squash makes one layer', () => {
+    for (const [eng, run] of [[sb, (a: string[]) => sb.skiff(a)], [podman, (a: string[]) => podman.run(a)]] as const) {
+      const name = eng === sb ? 'skiff' : 'podman';
+      const c = run(['commit', '-q', '-f', 'docker', '-c', 'CMD ["cat", "/hello"]', '-c', 'ENV A=1', '-m', 'a message', '-a', 'someone', 'chg', 'localhost/committed']);
+      assert.equal(c.code, 0, `${name}: ${c.stderr}`);
+      const sq = run(['commit', '-q', '--squash', 'chg', 'localhost/squashed']);
+      assert.equal(sq.code, 0, `${name}: ${sq.stderr}`);
+    }
+    same(['commit', '-q', '-m', 'oci has no comment', 'chg', 'localhost/refused'], { stderr: true });
+    same(['image', 'inspect', 'committed', '--format', '{{.Config.Cmd}} {{.Config.Env}} {{.Author}} {{.Comment}} {{len .RootFS.Layers}}']);
+    same(['run', '--rm', 'committed']);
+    same(['run', '--rm', 'committed', 'sh', '-c', 'cat /d/e/f; tail -1 /etc/passwd; ls /bin/ls; echo $A']);
+    same(['image', 'inspect', 'squashed', '--format', '{{len .RootFS.Layers}}']);
+    same(['run', '--rm', 'squashed', 'sh', '-c', 'cat /hello /d/e/f; ls /bin/ls']);
+    for (const e of [sb, podman]) e.ok(['rmi', 'committed', 'squashed']);
+  });
+});

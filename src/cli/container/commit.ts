@@ -20,6 +20,8 @@ export const command: CommandSpec = {
     const engine = await ctx.engine();
     const format = ctx.flags.format as string;
     if (format !== 'oci' && format !== 'docker') throw new SkiffError('invalid-argument', `unrecognized image type "${format}"`);
+    // An OCI config has no field for it, so Podman refuses rather than drop it.
+    if (ctx.flags.message && format !== 'docker') throw new SkiffError('invalid-argument', 'messages are only compatible with the docker image format (-f docker)');
     const c = engine.containers.resolve(ctx.args[0]);
     const img = await commitContainer(engine, c, {
       name: ctx.args[1],
