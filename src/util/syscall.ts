@@ -1,5 +1,5 @@
 /**
- * Thin wrappers over libc calls that Node's fs does not offer (mknod, xattrs, flock).
+ * Thin wrappers over libc calls that Node's fs does not offer (mknod, xattrs, mount).
  *
  * koffi is loaded on first use, not at import: it is a native module and most commands never
  * need it. Every wrapper either returns its result or throws an Error shaped like Node's
@@ -20,9 +20,9 @@ interface Libc {
   readonly fsetxattr: NativeFn;
   readonly lgetxattr: NativeFn;
   readonly llistxattr: NativeFn;
-  readonly flock: NativeFn;
   readonly mount: NativeFn;
   readonly umount2: NativeFn;
+  readonly chroot: NativeFn;
 }
 
 let libc: Libc | undefined;
@@ -40,9 +40,9 @@ function load(): Libc {
     fsetxattr: fn('int fsetxattr(int fd, const char *name, const void *value, size_t size, int flags)'),
     lgetxattr: fn('long lgetxattr(const char *path, const char *name, void *value, size_t size)'),
     llistxattr: fn('long llistxattr(const char *path, void *list, size_t size)'),
-    flock: fn('int flock(int fd, int op)'),
     mount: fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: fn('int umount2(const char *target, int flags)'),
+    chroot: fn('int chroot(const char *path)'),
   };
   return libc;
 }
@@ -150,26 +150,6 @@ export function llistxattr(path: string): string[] {
   }
 }
 
-export const LOCK_SH = 1;
-export const LOCK_EX = 2;
-export const LOCK_NB = 4;
-export const LOCK_UN = 8;
-
-/**
- * flock(2). Returns false when LOCK_NB was given and the lock is held elsewhere
- * (EWOULDBLOCK); true once the operation succeeded. EINTR is retried.
- */
-export function flock(fd: number, op: number): boolean {
-  const c = load();
-  for (;;) {
-    if (Number(c.flock(fd, op)) === 0) return true;
-    const err = systemError(c.koffi.errno(), 'flock');
-    if (err.code === 'EINTR') continue;
-    if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') return false;
-    throw err;
-  }
-}
-
 export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
 export const MS_NODEV = 4;
@@ -189,4 +169,14 @@ export function umount2(target: string, flags = 0): boolean {
   const err = systemError(c.koffi.errno(), 'umount2', target);
   if (err.code === 'EINVAL' || err.code === 'ENOENT') return false;
   throw err;
+}
+
+/**
+ * chroot(2) followed by chdir('/'), so that no path the process resolves afterwards, relative or
+ * absolute, leaves `path`. The libc binding is loaded first: nothing is loaded from inside.
+ */
+export function chrootInto(path: string): void {
+  const c = load();
+  check(c.chroot(path), 'chroot', path);
+  process.chdir('/');
 }
