@@ -154,6 +154,20 @@ describe('the lifecycle', () => {
     assert.ok(!existsSync(join(sb.runroot, 'containers', id)));
     assert.ok(!existsSync(join(sb.root, 'containers', id)));
     assert.doesNotMatch(readFileSync('/proc/self/mountinfo', 'utf8'), new RegExp(id));
+    assert.ok(!existsSync(join(sb.runroot, 'locks', `${id}.lock`)), 'no lock file left');
+    assert.ok(!existsSync(join(sb.runroot, 'exits', id)), 'no exit file left');
+    // No conmon (or anything else) still names the container; conmon's exit command may
+    // take a moment to finish.
+    const holders = () =>
+      readdirSync('/proc').filter((d) => {
+        try {
+          return /^\d+$/.test(d) && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(id);
+        } catch {
+          return false;
+        }
+      });
+    for (let i = 0; i < 50 && holders().length > 0; i++) spawnSync('sleep', ['0.1']);
+    assert.deepEqual(holders(), []);
   });
 
   it('create, start, wait; a name in use; kill', () => {
