@@ -307,7 +307,29 @@ describe('the lifecycle', () => {
         });
       }),
     );
+    // ps during the churn: every listing succeeds and parses, whatever state each container is in.
+    const listings: { code: number | null; out: string }[] = [];
+    let done = false;
+    const churn = (async () => {
+      for (let i = 0; i < 20 && !done; i++) {
+        listings.push(
+          await new Promise((resolve) => {
+            const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'ps', '-a', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            p.stdout.on('data', (d) => (out += d));
+            p.on('exit', (code) => resolve({ code, out }));
+          }),
+        );
+      }
+    })();
     const results = await Promise.all(runs);
+    done = true;
+    await churn;
+    assert.ok(listings.length > 0);
+    for (const l of listings) {
+      assert.equal(l.code, 0);
+      assert.ok(Array.isArray(JSON.parse(l.out)));
+    }
     assert.deepEqual(results.map((r) => r.code), Array(20).fill(0));
     assert.deepEqual(results.map((r) => r.out).sort(), Array.from({ length: 20 }, (_, i) => `n${i}\n`).sort());
     // Cleanup runs from conmon's exit command; give the last ones a moment.
