@@ -11,6 +11,11 @@ import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
+import { processPreview } from './host.ts';
+import { ALL_CAPABILITIES } from '../runtime/spec/capabilities.ts';
+
+/** Docker's default capabilities: Podman's inspect reports CapAdd/CapDrop against them. */
+const DOCKER_DEFAULT_CAPS = ['CAP_AUDIT_WRITE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_KILL', 'CAP_MKNOD', 'CAP_NET_BIND_SERVICE', 'CAP_NET_RAW', 'CAP_SETFCAP', 'CAP_SETGID', 'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_CHROOT'];
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
 
@@ -50,13 +55,15 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
   }
   const entrypoint = c.spec.entrypoint ?? imageConfig?.Entrypoint ?? [];
   const cmd = c.spec.command ?? (c.spec.entrypoint !== undefined ? [] : (imageConfig?.Cmd ?? []));
-  const args = proc?.args ?? [...entrypoint, ...cmd];
+  const initArgs = c.spec.init ? ['/run/podman-init', '--'] : [];
+  const args = proc?.args ?? [...initArgs, ...entrypoint, ...cmd];
+  // Before the first start there is no config.json: compute what it will say.
+  const preview = proc ? undefined : processPreview(engine, c, imageConfig?.User);
   const s = c.state;
   const running = s.status === 'running' || s.status === 'paused';
   const status = s.status === 'configured' ? 'created' : s.status === 'created' ? 'initialized' : s.status;
-  const defaultCaps = engine.config.containers.capabilities.map((x) => `CAP_${x}`);
-  const effective = proc?.capabilities?.effective ?? defaultCaps;
-  const bounding = proc?.capabilities?.bounding ?? defaultCaps;
+  const effective = proc?.capabilities?.effective ?? preview?.effective ?? [];
+  const bounding = proc?.capabilities?.bounding ?? preview?.bounding ?? [];
   const home = engine.store.layers.home;
   const chain = image ? engine.store.layers.chain(image.topLayer) : [];
   const graphData: Record<string, string> | null =
@@ -70,7 +77,11 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       : null;
   const { mounts, binds } = inspectMounts(engine, c);
   const labels = Object.keys(c.spec.labels).length > 0 ? c.spec.labels : null;
-  const ulimits = (proc?.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard }));
+  const ulimits = (proc?.rlimits ?? preview?.rlimits ?? []).map((r) => ({ Name: r.type, Soft: r.soft, Hard: r.hard }));
+  // Podman shows capabilities as the difference from Docker's default set (all of them when privileged).
+  const reference = c.spec.privileged ? ALL_CAPABILITIES : DOCKER_DEFAULT_CAPS;
+  const capAdd = bounding.filter((x) => !reference.includes(x)).sort();
+  const capDrop = reference.filter((x) => !bounding.includes(x)).sort();
   const result: Record<string, unknown> = {
     Id: c.id,
     Created: rfc3339Nano(c.created),
@@ -172,8 +183,8 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       PortBindings: {},
       RestartPolicy: { Name: c.spec.restartPolicy?.name ?? '', MaximumRetryCount: c.spec.restartPolicy?.maxRetries ?? 0 },
       AutoRemove: c.spec.remove,
-      CapAdd: c.spec.capAdd.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),
-      CapDrop: c.spec.capDrop.map((x) => (x.toUpperCase().startsWith('CAP_') ? x.toUpperCase() : `CAP_${x.toUpperCase()}`)),
+      CapAdd: capAdd,
+      CapDrop: capDrop,
       GroupAdd: c.spec.groupAdd,
       IpcMode: nsMode(c.spec.ipc, 'ipc'),
       PidMode: nsMode(c.spec.pid, 'pid'),
@@ -185,12 +196,13 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
         ...(c.spec.seccompProfile ? [`seccomp=${c.spec.seccompProfile}`] : []),
       ],
       Tmpfs: c.spec.tmpfs,
-      ShmSize: 65536000,
+      ShmSize: c.spec.shmSize ?? 65536000,
       Runtime: 'oci',
       CpuShares: c.spec.resources.cpuShares ?? 0,
       Memory: c.spec.resources.memory ?? 0,
       NanoCpus: Math.round((c.spec.resources.cpus ?? 0) * 1e9),
       MemorySwap: c.spec.resources.memorySwap ?? 0,
+      Init: c.spec.init,
       PidsLimit: c.spec.resources.pidsLimit ?? engine.config.containers.pidsLimit,
       Devices: c.spec.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
       Ulimits: ulimits,

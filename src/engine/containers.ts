@@ -6,7 +6,7 @@
  * container: conmon watches it and runs `skiff container cleanup` when it exits.
  */
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
@@ -124,7 +124,7 @@ export class ContainerService {
   /** `create`: records the container and its filesystem; nothing runs yet. */
   async create(flags: CreateFlags, image: ImageRecord, imageName: string, command: readonly string[]): Promise<ContainerRecord> {
     const store = this.#engine.store;
-    if (flags.name !== undefined) validateName(flags.name);
+    if (flags.name !== undefined) validateName(flags.name, 'running container create option: ');
     const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
     const spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
     // Fail on a missing command now, not at start, as Podman does.
@@ -133,6 +133,13 @@ export class ContainerService {
     const cmd = spec.command ?? (spec.entrypoint !== undefined ? [] : (imageConfig.config?.Cmd ?? []));
     if (entrypoint.length === 0 && cmd.length === 0) {
       throw new SkiffError('invalid-argument', 'no command or entrypoint provided, and no CMD or ENTRYPOINT from image');
+    }
+    // What Podman checks at create, not at start: capability names and a seccomp profile file.
+    const { mergeCapabilities } = await import('../runtime/spec/capabilities.ts');
+    mergeCapabilities([], spec.capAdd, spec.capDrop, []);
+    if (spec.seccompProfile !== undefined && spec.seccompProfile !== 'unconfined') {
+      const { loadSeccompProfile } = await import('../runtime/spec/seccomp.ts');
+      loadSeccompProfile(spec.seccompProfile);
     }
     for (const m of spec.mounts) {
       if (m.type === 'bind' && !existsSync(m.source)) throw new SkiffError('invalid-argument', `statfs ${m.source}: no such file or directory`);
@@ -188,7 +195,8 @@ export class ContainerService {
     const rootfs = await engine.store.rootfs.mount(c.id, image.topLayer);
     this.records.update(c.id, () => ({ mounted: true }));
     ensureMtab(rootfs);
-    await mountShm(p.shm);
+    await resolveWorkdir(c, rootfs, imageConfig.config?.WorkingDir, imageConfig.config?.User);
+    await mountShm(p.shm, c.spec.shmSize);
     writeContainerFiles(c, p);
     const { generateSpec } = await import('../runtime/spec/generate.ts');
     const { hostSpecContext } = await import('./host.ts');
@@ -490,12 +498,13 @@ function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
   writeFileSync(p.containerEnv, env);
 }
 
-async function mountShm(dir: string): Promise<void> {
+/** /dev/shm's tmpfs: --shm-size in bytes, or containers.conf's default (64 MiB). */
+async function mountShm(dir: string, sizeBytes?: number): Promise<void> {
   const { isMountPoint } = await import('../storage/rootfs.ts');
   mkdirSync(dir, { recursive: true, mode: 0o1777 });
   if (isMountPoint(dir)) return;
   const { mount, MS_NODEV, MS_NOEXEC, MS_NOSUID } = await import('../util/syscall.ts');
-  mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=1777,size=65536k');
+  mount('shm', dir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, `mode=1777,size=${sizeBytes === undefined ? '65536k' : sizeBytes}`);
 }
 
 async function unmountShm(dir: string): Promise<void> {
@@ -545,4 +554,31 @@ async function moveConmonToCgroup(pid: number): Promise<void> {
     // Podman only logs this at warning level; skiff has no place to say it that a user reads
     // without asking, and `ps -o cgroup` shows where conmon is.
   }
+}
+
+/**
+ * Podman's workdir rule: a -w the user gave must exist in the container (unless a mount
+ * provides it); the image's WorkingDir is created when missing, owned by the container user.
+ */
+async function resolveWorkdir(c: ContainerRecord, rootfs: string, imageWorkdir: string | undefined, imageUser: string | undefined): Promise<void> {
+  const workdir = c.spec.workdir || imageWorkdir;
+  if (!workdir || workdir === '/') return;
+  const under = (dest: string) => workdir === dest || workdir.startsWith(`${dest.replace(/\/+$/, '')}/`);
+  if (c.spec.mounts.some((m) => under(m.destination)) || Object.keys(c.spec.tmpfs).some(under)) return;
+  const { resolveExecUser, resolveInRootfs } = await import('../runtime/spec/user.ts');
+  const inside = resolveInRootfs(rootfs, workdir);
+  let st: ReturnType<typeof statSync> | undefined;
+  try {
+    st = statSync(inside);
+  } catch {
+    st = undefined;
+  }
+  if (st) {
+    if (!st.isDirectory()) throw new SkiffError('invalid-argument', `workdir "${workdir}" exists on container ${c.id}, but is not a directory`);
+    return;
+  }
+  if (c.spec.workdir) throw new SkiffError('invalid-argument', `workdir "${workdir}" does not exist on container ${c.id}`);
+  const user = resolveExecUser(c.spec.user ?? imageUser ?? '', { rootfs });
+  mkdirSync(inside, { recursive: true, mode: 0o755 });
+  chownSync(inside, user.uid, user.gid);
 }

@@ -86,7 +86,7 @@ export class Engine {
     if (g.conmon) globals.push('--conmon', g.conmon);
     for (const f of g.runtimeFlags ?? []) globals.push('--runtime-flag', f);
     globals.push('--cgroup-manager', this.config.cgroupManager, '--events-backend', this.config.eventsBackend);
-    return [process.execPath, '--disable-warning=ExperimentalWarning', script, ...globals, ...args];
+    return [process.execPath, '--disable-warning=ExperimentalWarning', '--', script, ...globals, ...args];
   }
 
   close(): void {

@@ -1,5 +1,8 @@
 /** Host facts a container's OCI spec needs: defaults from containers.conf, limits, paths. */
 import { existsSync, readFileSync } from 'node:fs';
+import { capabilitySets } from '../runtime/spec/capabilities.ts';
+import { hostBoundingSet } from '../runtime/spec/host.ts';
+import { buildRlimits } from '../runtime/spec/rlimits.ts';
 import type { SpecContext, UlimitSpec } from '../runtime/spec/types.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
@@ -103,4 +106,19 @@ export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: stri
     createdAt: rfc3339Nano(c.created),
     initBinary: init,
   };
+}
+
+/**
+ * The capability bounding set and rlimits a container's process gets, computed from its spec
+ * the way generation computes them: what inspect shows before config.json exists.
+ */
+export function processPreview(
+  engine: Engine,
+  c: ContainerRecord,
+  imageUser: string | undefined,
+): { bounding: string[]; effective: string[]; rlimits: { type: string; soft: number; hard: number }[] } {
+  const d = engine.config.containers;
+  const sets = capabilitySets({ defaults: d.capabilities, add: c.spec.capAdd, drop: c.spec.capDrop, privileged: c.spec.privileged, user: c.spec.user ?? imageUser ?? '', boundingSet: hostBoundingSet() });
+  const rlimits = c.spec.ulimitHost ? [] : buildRlimits({ user: c.spec.ulimits, defaults: parseDefaultUlimits(d.ulimits), host: withPidMax(hostRlimits()) });
+  return { bounding: [...sets.bounding], effective: [...sets.effective], rlimits: rlimits.map((r) => ({ type: r.type, soft: Number(r.soft), hard: Number(r.hard) })) };
 }

@@ -56,6 +56,7 @@ export interface CreateFlags {
   readonly logOpt: readonly string[];
   readonly rm: boolean;
   readonly restart?: string;
+  readonly shmSize?: string;
   readonly passwdEntry?: string;
   readonly timeout: number;
 }
@@ -124,7 +125,7 @@ export function parseEnvFile(path: string, host: NodeJS.ProcessEnv = process.env
   try {
     text = readFileSync(path, 'utf8');
   } catch (e) {
-    throw invalid(`open ${path}: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+    throw invalid(`parsing env file ${JSON.stringify(path)}: open ${path}: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
   }
   const env: Record<string, string> = {};
   for (const raw of text.split('\n')) {
@@ -146,18 +147,32 @@ export function parseMemory(s: string, flag = 'memory'): number {
   return Math.floor(Number(m[1]) * mult[m[2].toLowerCase()]);
 }
 
+function shmSizeOf(s: string): number {
+  try {
+    return parseMemory(s, 'shm-size');
+  } catch {
+    throw invalid(`unable to translate --shm-size: invalid size: '${s}'`);
+  }
+}
+
 const ULIMIT_NAMES = ['core', 'cpu', 'data', 'fsize', 'locks', 'memlock', 'msgqueue', 'nice', 'nofile', 'nproc', 'rss', 'rtprio', 'rttime', 'sigpending', 'stack', 'as'];
 
 /** `--ulimit name=soft[:hard]` (-1 = unlimited). */
 export function parseUlimit(s: string): UlimitSpec {
-  const m = /^([a-z]+)=(-?\d+)(?::(-?\d+))?$/.exec(s);
-  if (!m) throw invalid(`invalid ulimit argument: ${s}`);
-  const name = m[1];
-  if (!ULIMIT_NAMES.includes(name)) throw invalid(`invalid ulimit type: ${name}`);
-  const unl = (v: string) => (v === '-1' ? Number.MAX_SAFE_INTEGER : Number(v));
-  const soft = unl(m[2]);
-  const hard = m[3] === undefined ? soft : unl(m[3]);
-  if (soft > hard) throw invalid(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
+  const fail = (why: string) => invalid(`ulimit option ${JSON.stringify(s)} requires name=SOFT:HARD, failed to be parsed: ${why}`);
+  const eq = s.indexOf('=');
+  if (eq < 0) throw fail(`invalid ulimit argument: ${s}`);
+  const name = s.slice(0, eq);
+  const limits = s.slice(eq + 1).split(':');
+  if (limits.length > 2) throw fail(`too many limit value arguments - ${s.slice(eq + 1)}, can only have up to two, \`soft[:hard]\``);
+  if (!ULIMIT_NAMES.includes(name)) throw fail(`invalid ulimit type: ${name}`);
+  const num = (v: string) => {
+    if (!/^-?\d+$/.test(v)) throw fail(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+    return v === '-1' ? Number.MAX_SAFE_INTEGER : Number(v);
+  };
+  const soft = num(limits[0]);
+  const hard = limits[1] === undefined ? soft : num(limits[1]);
+  if (soft > hard) throw fail(`ulimit soft limit must be less than or equal to hard limit: ${soft} > ${hard}`);
   return { name, soft, hard };
 }
 
@@ -438,7 +453,8 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
       case 'proc-opts':
         break;
       default:
-        throw invalid(`invalid --security-opt 2: "${opt}"`);
+        // Podman numbers its two refusals: a bare word is 1, an unknown key=value 2.
+        throw invalid(`invalid --security-opt ${eq < 0 ? 1 : 2}: "${opt}"`);
     }
   }
 
@@ -514,6 +530,7 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
     logMaxSize,
     remove: f.rm,
     ...restartOf(f),
+    ...(f.shmSize === undefined ? {} : { shmSize: shmSizeOf(f.shmSize) }),
     passwdEntry: f.passwdEntry || undefined,
     timeout: f.timeout,
   };
@@ -591,6 +608,7 @@ export function generateName(taken: (name: string) => boolean, random: () => num
 
 const NAME_RE = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 
-export function validateName(name: string): void {
-  if (!NAME_RE.test(name)) throw invalid(`container name "${name}" is not valid: names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*`);
+/** A container name; `context` is the prefix Podman gives the error (create has one, rename none). */
+export function validateName(name: string, context = ''): void {
+  if (!NAME_RE.test(name)) throw invalid(`${context}names must match [a-zA-Z0-9][a-zA-Z0-9_.-]*: invalid argument`);
 }

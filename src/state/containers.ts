@@ -161,7 +161,7 @@ export class ContainerStore {
     this.#db.write(() => {
       const holder = this.#db.get<{ id: string }>('SELECT id FROM containers WHERE name = ?', name);
       if (holder && holder.id !== id) {
-        throw new SkiffError('already-exists', `container ${holder.id} already has name "${name}": name is in use`);
+        throw new SkiffError('already-exists', `renaming container ${id}: name ${name} already in use, cannot rename container ${id}: container already exists`);
       }
       this.#db.run('UPDATE containers SET name = ? WHERE id = ?', name, id);
     });

@@ -49,6 +49,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'restart', type: 'string', usage: 'Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")' },
   { name: 'rm', type: 'bool', usage: 'Remove container (and pod if created) after exit' },
   { name: 'security-opt', type: 'stringArray', usage: 'Security Options' },
+  { name: 'shm-size', type: 'string', usage: 'Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))', default: '65536k' },
   { name: 'stop-signal', type: 'string', usage: 'Signal to stop a container. Default is SIGTERM' },
   { name: 'stop-timeout', type: 'uint', usage: 'Timeout (in seconds) that containers stopped by user command have to exit. If exceeded, the container will be forcibly stopped via SIGKILL.', default: 10 },
   { name: 'sysctl', type: 'stringSlice', usage: 'Sysctl options' },
@@ -125,6 +126,7 @@ export function createFlags(values: FlagValues, changed: ReadonlySet<string>): C
     logOpt: s('log-opt'),
     rm: values.rm as boolean,
     restart: opt(values, changed, 'restart'),
+    shmSize: opt(values, changed, 'shm-size'),
     passwdEntry: opt(values, changed, 'passwd-entry'),
     timeout: values.timeout as number,
   };

@@ -14,6 +14,9 @@ export const command: CommandSpec = {
   interspersed: false,
   flags: [...CREATE_FLAGS, ...RUN_ONLY_FLAGS],
   async run(ctx: CommandContext) {
+    if (ctx.flags.tty && ctx.flags.interactive && !ctx.stdin.isTTY) {
+      ctx.warn('The input device is not a TTY. The --tty and --interactive flags might not work properly');
+    }
     const { engine, container: c, flags } = await createFromArgs(ctx);
     if (ctx.flags.detach) {
       try {

@@ -117,6 +117,8 @@ export interface ContainerSpec {
   readonly logDriver: 'k8s-file' | 'none' | 'passthrough';
   readonly logMaxSize?: number;
   readonly remove: boolean;
+  /** --shm-size in bytes (absent: containers.conf's default). */
+  readonly shmSize?: number;
   /** --restart: what the exit command does when the container exits (absent: no restarts). */
   readonly restartPolicy?: RestartPolicy;
   readonly passwdEntry?: string;
