@@ -6,7 +6,7 @@
  * container: conmon watches it and runs `skiff container cleanup` when it exits.
  */
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
@@ -196,6 +196,7 @@ export class ContainerService {
     this.records.update(c.id, () => ({ mounted: true }));
     ensureMtab(rootfs);
     await resolveWorkdir(c, rootfs, imageConfig.config?.WorkingDir, imageConfig.config?.User);
+    await addUserEntries(c, rootfs, c.spec.user ?? imageConfig.config?.User ?? '', c.spec.workdir || imageConfig.config?.WorkingDir || '/');
     await mountShm(p.shm, c.spec.shmSize);
     writeContainerFiles(c, p);
     const { generateSpec } = await import('../runtime/spec/generate.ts');
@@ -581,4 +582,49 @@ async function resolveWorkdir(c: ContainerRecord, rootfs: string, imageWorkdir: 
   const user = resolveExecUser(c.spec.user ?? imageUser ?? '', { rootfs });
   mkdirSync(inside, { recursive: true, mode: 0o755 });
   chownSync(inside, user.uid, user.gid);
+}
+
+/**
+ * Podman gives a numeric --user that the image's /etc/passwd does not know an entry there
+ * (`UID:*:UID:GID:container user:WORKDIR:/bin/sh`, or --passwd-entry's template), and a
+ * numeric group it lacks one in /etc/group, so that tools which look the user up work.
+ * The files are changed in the container's own layer; a file the user mounted is left alone.
+ */
+async function addUserEntries(c: ContainerRecord, rootfs: string, user: string, workdir: string): Promise<void> {
+  if (user === '') return;
+  const colon = user.indexOf(':');
+  const userPart = colon < 0 ? user : user.slice(0, colon);
+  const groupPart = colon < 0 ? userPart : user.slice(colon + 1);
+  const mounted = (f: string) => c.spec.mounts.some((m) => m.destination === f || m.destination === '/etc');
+  const { parseGroup, parsePasswd, resolveInRootfs } = await import('../runtime/spec/user.ts');
+  const read = (f: string): string | undefined => {
+    try {
+      const path = resolveInRootfs(rootfs, f);
+      return lstatSync(path).isFile() ? readFileSync(path, 'utf8') : undefined;
+    } catch {
+      return undefined;
+    }
+  };
+  const append = (f: string, text: string, line: string) => {
+    appendFileSync(resolveInRootfs(rootfs, f), `${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`);
+  };
+  if (/^\d+$/.test(userPart) && !mounted('/etc/passwd')) {
+    const passwd = read('/etc/passwd');
+    if (passwd !== undefined && !parsePasswd(passwd).some((e) => e.uid === Number(userPart))) {
+      let gid = 0;
+      if (colon >= 0) {
+        if (/^\d+$/.test(groupPart)) gid = Number(groupPart);
+        else gid = parseGroup(read('/etc/group') ?? '').find((g) => g.name === groupPart)?.gid ?? 0;
+      }
+      const home = existsSync(resolveInRootfs(rootfs, `/home/${userPart}`)) ? `/home/${userPart}` : workdir;
+      const entry = c.spec.passwdEntry
+        ? c.spec.passwdEntry.replaceAll('$USERNAME', userPart).replaceAll('$UID', userPart).replaceAll('$GID', String(gid)).replaceAll('$NAME', 'container user').replaceAll('$HOME', home)
+        : `${userPart}:*:${userPart}:${gid}:container user:${home}:/bin/sh`;
+      append('/etc/passwd', passwd, entry);
+    }
+  }
+  if (/^\d+$/.test(groupPart) && !mounted('/etc/group')) {
+    const group = read('/etc/group');
+    if (group !== undefined && !parseGroup(group).some((g) => g.gid === Number(groupPart))) append('/etc/group', group, `${groupPart}:x:${groupPart}:${userPart}`);
+  }
 }
