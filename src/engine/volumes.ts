@@ -311,6 +311,7 @@ function sortedObject(o: Readonly<Record<string, string>>): Record<string, strin
  */
 async function copyTree(from: string, to: string): Promise<void> {
   const { writeTarFromDir } = await import('../storage/tar/writer.ts');
-  const { applyLayer } = await import('../storage/apply.ts');
-  await applyLayer(writeTarFromDir(from), { dest: to, format: 'vfs' });
+  const { extractArchive } = await import('../storage/apply.ts');
+  // A plain archive: an image file named `.wh.x` is copied as it is, not read as a whiteout.
+  await extractArchive(writeTarFromDir(from), { root: to });
 }

@@ -80,9 +80,13 @@ function badArchive(message: string): SkiffError {
   return new SkiffError('bad-archive', message);
 }
 
+function kindConflict(host: string, existing: string, incoming: string): SkiffError {
+  return new SkiffError('already-exists', `cannot overwrite ${existing} ${JSON.stringify(posix.normalize(host))} with ${incoming}`);
+}
+
 /** Extracts the layer tar `source` into `dest` (an existing directory). */
 export async function applyLayer(source: AsyncIterable<Uint8Array>, opts: ApplyLayerOptions): Promise<ApplyLayerResult> {
-  const extractor = new LayerExtractor(opts);
+  const extractor = new LayerExtractor(opts, { into: '', devices: true, replaceKind: true });
   let current = '';
   try {
     for await (const entry of readTar(source, { split: opts.split })) {
@@ -99,6 +103,59 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, opts: ApplyL
   return { size: extractor.size };
 }
 
+export interface ExtractArchiveOptions {
+  /** Nothing is created, changed or read outside this directory; paths resolve as after chroot(root). */
+  readonly root: string;
+  /** The directory (relative to root) that entry names are relative to; '' or absent: root itself. */
+  readonly into?: string;
+  /** Maps the tar's owners to the owners written (a constant for `cp`'s chown); identity when absent. */
+  readonly idMap?: IdMap;
+  /** No privileges: device nodes are skipped, xattrs the kernel refuses are dropped. Default: euid != 0. */
+  readonly rootless?: boolean;
+  /** Leave out character and block devices. */
+  readonly skipDevices?: boolean;
+  /**
+   * Whether an entry may replace a directory with a non-directory or the reverse (`cp
+   * --overwrite`); when not, such an entry is an error. Files replace files either way.
+   */
+  readonly replaceDirectories?: boolean;
+}
+
+/**
+ * Extracts a plain tar (not a layer: `.wh.` names are ordinary files) under `root`/`into`,
+ * with the same confinement rules as a layer. Used by `cp`, where the archive comes from a
+ * user or from a container and is hostile input just the same.
+ */
+export async function extractArchive(source: AsyncIterable<Uint8Array>, opts: ExtractArchiveOptions): Promise<void> {
+  const extractor = new LayerExtractor(
+    { dest: opts.root, format: 'plain', idMap: opts.idMap, rootless: opts.rootless },
+    { into: opts.into ?? '', devices: !opts.skipDevices, replaceKind: opts.replaceDirectories ?? true },
+  );
+  let current = '';
+  try {
+    for await (const entry of readTar(source)) {
+      current = entry.header.name;
+      await extractor.entry(entry);
+    }
+    current = '';
+    extractor.finish();
+  } catch (err) {
+    if (err instanceof SkiffError) throw err;
+    const where = current === '' ? '' : ` ${JSON.stringify(current)}`;
+    throw new SkiffError('io', `extracting${where}: ${(err as Error).message}`, { cause: err });
+  }
+}
+
+/** What differs between extracting a layer and extracting a plain archive. */
+interface ExtractRules {
+  /** Entry names are relative to this directory (relative to dest). */
+  readonly into: string;
+  /** Create device nodes (when privileged). */
+  readonly devices: boolean;
+  /** A directory may replace a non-directory and the reverse. */
+  readonly replaceKind: boolean;
+}
+
 interface DirMeta {
   readonly mode: number;
   readonly atime: number;
@@ -106,7 +163,9 @@ interface DirMeta {
 }
 
 class LayerExtractor {
-  readonly #format: LayerFormat;
+  /** 'plain': not a layer, so no whiteouts (`extractArchive`). */
+  readonly #format: LayerFormat | 'plain';
+  readonly #rules: ExtractRules;
   readonly #rootless: boolean;
   readonly #idMap: IdMap | undefined;
   readonly #ignoreChownErrors: boolean;
@@ -118,8 +177,9 @@ class LayerExtractor {
   readonly #oursAncestors = new Set<string>();
   size = 0;
 
-  constructor(opts: ApplyLayerOptions) {
+  constructor(opts: Omit<ApplyLayerOptions, 'format'> & { format: LayerFormat | 'plain' }, rules: ExtractRules) {
     this.#format = opts.format;
+    this.#rules = rules;
     this.#rootless = opts.rootless ?? process.geteuid?.() !== 0;
     this.#idMap = opts.idMap;
     this.#ignoreChownErrors = opts.ignoreChownErrors ?? false;
@@ -139,8 +199,13 @@ class LayerExtractor {
     // Rule: a name is cleaned (leading '/', './', '//', 'a/..' folded) and read relative to
     // dest; a name that still climbs out with '..' is refused, never clamped.
     if (h.name.includes('\0')) throw badArchive(`invalid tar entry name ${JSON.stringify(h.name)}`);
-    const rel = cleanEntryName(h.name);
-    if (rel === undefined) throw unsafe(`refusing to extract ${JSON.stringify(h.name)}: path escapes the layer root`);
+    const named = cleanEntryName(h.name);
+    if (named === undefined) throw unsafe(`refusing to extract ${JSON.stringify(h.name)}: path escapes the ${this.#format === 'plain' ? 'destination' : 'layer root'}`);
+    // The destination directory itself may only be described as a directory.
+    if (named === '' && h.type !== 'dir') throw badArchive(`tar entry ${JSON.stringify(h.name)} would replace the ${this.#format === 'plain' ? 'destination directory' : 'layer root'}`);
+    // Rule (plain archives): names are relative to `into`, but every path is still resolved
+    // scoped to dest, so a symlink may lead elsewhere inside dest and never out of it.
+    const rel = this.#under(named);
     if (h.pax.has('GNU.sparse.major') || h.pax.has('GNU.sparse.size') || h.pax.has('GNU.sparse.map')) {
       throw badArchive(`unsupported sparse file ${JSON.stringify(h.name)} in layer`);
     }
@@ -151,12 +216,13 @@ class LayerExtractor {
 
     // Whatever lies under a reserved `.wh..wh.` directory (AUFS hard-link and orphan dirs) is
     // storage-driver metadata, not layer content: skipped, content kept in tar-split.
-    if (parentRel.split('/').some((c) => c.startsWith(WHITEOUT_META_PREFIX))) {
+    const layer = this.#format !== 'plain';
+    if (layer && parentRel.split('/').some((c) => c.startsWith(WHITEOUT_META_PREFIX))) {
       if (h.type === 'file' && h.size > 0) entry.keepContentInSplit();
       return;
     }
 
-    if (base.startsWith(WHITEOUT_PREFIX)) {
+    if (layer && base.startsWith(WHITEOUT_PREFIX)) {
       // Whiteout markers are never written as files: their content, if any, stays in tar-split.
       if (h.type === 'file' && h.size > 0) entry.keepContentInSplit();
       if (base === WHITEOUT_OPAQUE) return this.#opaque(parentRel);
@@ -170,8 +236,7 @@ class LayerExtractor {
     }
 
     if (rel === '') {
-      // The root itself may only be described as a directory; it is never replaced.
-      if (h.type !== 'dir') throw badArchive(`tar entry ${JSON.stringify(h.name)} would replace the layer root`);
+      // The root itself is never replaced (checked above: only a directory entry gets here).
       this.#applyDirMeta('', this.#resolver.root, h);
       return;
     }
@@ -201,7 +266,7 @@ class LayerExtractor {
       case 'chardev':
       case 'blockdev':
         // Device nodes need CAP_MKNOD: without privileges they are skipped, as Podman does.
-        if (this.#rootless) return;
+        if (this.#rootless || !this.#rules.devices) return;
         this.#special(h, host, finalRel, (h.type === 'chardev' ? S_IFCHR : S_IFBLK) | (h.mode & 0o777), h.devmajor, h.devminor);
         break;
       case 'fifo':
@@ -244,6 +309,7 @@ class LayerExtractor {
       // An existing directory is kept (its metadata updated); anything else, symlinks included,
       // is removed and replaced, never followed.
       if (!lstatSync(host).isDirectory()) {
+        if (!this.#rules.replaceKind) throw kindConflict(host, 'non-directory', 'directory');
         unlinkSync(host);
         mkdirSync(host, 0o700);
       }
@@ -299,8 +365,9 @@ class LayerExtractor {
   #hardlink(h: TarHeader, host: string, rel: string): void {
     // Rule: a hard link's target is a path inside dest, cleaned like an entry name; one that
     // climbs out with '..' is refused.
-    const targetRel = cleanEntryName(h.linkname);
-    if (targetRel === undefined || targetRel === '') {
+    const linkRel = cleanEntryName(h.linkname);
+    const targetRel = linkRel === undefined || linkRel === '' ? undefined : this.#under(linkRel);
+    if (targetRel === undefined) {
       throw unsafe(`refusing hard link ${JSON.stringify(h.name)} -> ${JSON.stringify(h.linkname)}: target is outside the layer`);
     }
     // Rule: the target's parents are resolved scoped to dest, like any path, so a symlinked
@@ -332,6 +399,7 @@ class LayerExtractor {
       if (errnoCode(err) !== 'EEXIST') throw err;
       const st = lstatSync(host);
       if (st.ino === tst.ino && st.dev === tst.dev) return; // already this very file
+      if (st.isDirectory() && !this.#rules.replaceKind) throw kindConflict(host, 'directory', 'non-directory');
       this.#removeExisting(host, rel, st.isDirectory());
       linkSync(target, host);
     }
@@ -445,8 +513,17 @@ class LayerExtractor {
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
     }
-    this.#removeExisting(host, rel, lstatSync(host).isDirectory());
+    const isDir = lstatSync(host).isDirectory();
+    if (isDir && !this.#rules.replaceKind) throw kindConflict(host, 'directory', 'non-directory');
+    this.#removeExisting(host, rel, isDir);
     return make();
+  }
+
+  /** An entry name (cleaned, relative) as a path relative to dest. */
+  #under(rel: string): string {
+    const into = this.#rules.into;
+    if (into === '') return rel;
+    return rel === '' ? into : `${into}/${rel}`;
   }
 
   #removeExisting(host: string, rel: string, isDir: boolean): void {

@@ -399,14 +399,47 @@ function* readFileContent(path: string, size: number): Generator<Buffer> {
   }
 }
 
+/** Tracks files with several hard links, so that the second name becomes a hard-link entry. */
+export type HardLinks = Map<string, string>;
+
 /**
- * Archives the tree under `dir` (not `dir` itself): entries named relative to it, directories
- * with a trailing '/', children in sorted order, parents before children; a file met again
- * through another hard link becomes a hard-link entry. Sockets are left out, as tar does.
+ * The entry describing `host` itself (lstat'ed as `st`) under the name `name`: a directory
+ * with a trailing '/', a regular file with its content read lazily, a link, a device or a fifo.
+ * A regular file already archived under another name (same device and inode, in `links`)
+ * becomes a hard-link entry. Sockets give undefined, as tar leaves them out.
  */
-export async function* writeTarFromDir(dir: string, opts: DirTarOptions = {}): AsyncGenerator<Buffer> {
+export function pathEntry(host: string, name: string, st: Stats, opts: DirTarOptions = {}, links?: HardLinks): TarWriteEntry | undefined {
+  const owner = ownerOf(st, opts);
+  const mtime = opts.mtime ?? Math.floor(st.mtimeMs / 1000);
+  const common = { ...owner, mtime, mode: st.mode & 0o7777 };
+  const xattrs = readXattrs(host, opts);
+  if (st.isDirectory()) return { header: { ...common, name: `${name}/`, type: 'dir', xattrs } };
+  if (st.isFile()) {
+    if (links && st.nlink > 1) {
+      const key = `${st.dev}:${st.ino}`;
+      const first = links.get(key);
+      if (first !== undefined) return { header: { ...common, name, type: 'hardlink', linkname: first, xattrs } };
+      links.set(key, name);
+    }
+    return { header: { ...common, name, type: 'file', size: st.size, xattrs }, body: readFileContent(host, st.size) };
+  }
+  if (st.isSymbolicLink()) return { header: { ...common, name, type: 'symlink', linkname: readlinkSync(host), xattrs } };
+  if (st.isCharacterDevice() || st.isBlockDevice()) {
+    const type = st.isCharacterDevice() ? 'chardev' : 'blockdev';
+    return { header: { ...common, name, type, ...devNumbers(host), xattrs } };
+  }
+  if (st.isFIFO()) return { header: { ...common, name, type: 'fifo', xattrs } };
+  return undefined;
+}
+
+/**
+ * The entries of the tree under `dir` (not `dir` itself), named relative to it (after
+ * `prefix` and a '/', when given), children in sorted order, parents before children.
+ * `links` carries hard links across calls that belong to one archive.
+ */
+export function* treeEntries(dir: string, opts: DirTarOptions & { readonly prefix?: string } = {}, links: HardLinks = new Map()): Generator<TarWriteEntry> {
   const root = dir.replace(/\/+$/, '') || '/';
-  const links = new Map<string, string>();
+  const named = (rel: string): string => (opts.prefix ? `${opts.prefix}/${rel}` : rel);
 
   function* walk(rel: string): Generator<TarWriteEntry> {
     const hostDir = rel === '' ? root : `${root}/${rel}`;
@@ -414,45 +447,38 @@ export async function* writeTarFromDir(dir: string, opts: DirTarOptions = {}): A
     for (const name of names) {
       const childRel = rel === '' ? name : `${rel}/${name}`;
       if (opts.exclude?.(childRel)) continue;
-      const host = `${hostDir}/${name}`;
+      const host = `${hostDir === '/' ? '' : hostDir}/${name}`;
       const st = lstatSync(host);
-      const owner = ownerOf(st, opts);
-      const mtime = opts.mtime ?? Math.floor(st.mtimeMs / 1000);
-      const common = { ...owner, mtime, mode: st.mode & 0o7777 };
 
       if (opts.whiteouts && isOverlayWhiteout(host, st, opts.whiteouts)) {
         const wh = rel === '' ? `.wh.${name}` : `${rel}/.wh.${name}`;
-        yield { header: { ...common, name: wh, type: 'file', mode: 0, size: 0 } };
+        const owner = ownerOf(st, opts);
+        const mtime = opts.mtime ?? Math.floor(st.mtimeMs / 1000);
+        yield { header: { ...owner, mtime, name: named(wh), type: 'file', mode: 0, size: 0 } };
         continue;
       }
-      const xattrs = readXattrs(host, opts);
+      const entry = pathEntry(host, named(childRel), st, opts, links);
+      if (entry === undefined) continue;
+      yield entry;
       if (st.isDirectory()) {
-        yield { header: { ...common, name: `${childRel}/`, type: 'dir', xattrs } };
         if (opts.whiteouts && lgetxattr(host, `${opts.whiteouts}.overlay.opaque`)?.toString() === 'y') {
-          yield { header: { ...common, name: `${childRel}/.wh..wh..opq`, type: 'file', mode: st.mode & 0o777, size: 0 } };
+          const owner = ownerOf(st, opts);
+          const mtime = opts.mtime ?? Math.floor(st.mtimeMs / 1000);
+          yield { header: { ...owner, mtime, name: named(`${childRel}/.wh..wh..opq`), type: 'file', mode: st.mode & 0o777, size: 0 } };
         }
         yield* walk(childRel);
-      } else if (st.isFile()) {
-        if (st.nlink > 1) {
-          const key = `${st.dev}:${st.ino}`;
-          const first = links.get(key);
-          if (first !== undefined) {
-            yield { header: { ...common, name: childRel, type: 'hardlink', linkname: first, xattrs } };
-            continue;
-          }
-          links.set(key, childRel);
-        }
-        yield { header: { ...common, name: childRel, type: 'file', size: st.size, xattrs }, body: readFileContent(host, st.size) };
-      } else if (st.isSymbolicLink()) {
-        yield { header: { ...common, name: childRel, type: 'symlink', linkname: readlinkSync(host), xattrs } };
-      } else if (st.isCharacterDevice() || st.isBlockDevice()) {
-        const type = st.isCharacterDevice() ? 'chardev' : 'blockdev';
-        yield { header: { ...common, name: childRel, type, ...devNumbers(host), xattrs } };
-      } else if (st.isFIFO()) {
-        yield { header: { ...common, name: childRel, type: 'fifo', xattrs } };
       }
     }
   }
 
-  yield* writeTar(walk(''));
+  yield* walk('');
+}
+
+/**
+ * Archives the tree under `dir` (not `dir` itself): entries named relative to it, directories
+ * with a trailing '/', children in sorted order, parents before children; a file met again
+ * through another hard link becomes a hard-link entry. Sockets are left out, as tar does.
+ */
+export async function* writeTarFromDir(dir: string, opts: DirTarOptions = {}): AsyncGenerator<Buffer> {
+  yield* writeTar(treeEntries(dir, opts));
 }
