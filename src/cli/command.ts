@@ -16,6 +16,8 @@ export interface CommandContext extends Io {
   readonly flags: FlagValues;
   readonly changed: ReadonlySet<string>;
   readonly args: string[];
+  /** The command as cobra's CommandPath names it, e.g. `skiff container wait`. */
+  readonly path: string;
   readonly global: GlobalOptions;
   /** Opens the engine on first use, so commands that need no store never open it. */
   engine(): Promise<Engine>;
@@ -27,7 +29,7 @@ export interface CommandContext extends Io {
   warn(message: string): void;
 }
 
-/** Positional argument rules, with cobra's error texts. */
+/** Positional argument rules, with cobra's error texts (printed without a See line, as cobra's). */
 export type ArgsRule =
   | { readonly kind: 'any' }
   | { readonly kind: 'none' }

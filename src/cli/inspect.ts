@@ -58,7 +58,7 @@ export const command: CommandSpec = {
     const { inspectContainer } = await import('../engine/container-inspect.ts');
     const size = ctx.flags.size as boolean;
     const names = ctx.flags.latest ? [engine.containers.latest().id] : ctx.args;
-    if (names.length === 0) throw new SkiffError('usage', 'requires at least 1 arg(s), only received 0');
+    if (names.length === 0) throw new SkiffError('bad-arguments', 'no names or ids specified');
     return printInspect(
       ctx,
       names,

@@ -57,19 +57,19 @@ function checkArgs(rule: ArgsRule, args: readonly string[]): void {
     case 'any':
       return;
     case 'none':
-      if (n > 0) throw new SkiffError('usage', `accepts 0 arg(s), received ${n}`);
+      if (n > 0) throw new SkiffError('bad-arguments', `accepts 0 arg(s), received ${n}`);
       return;
     case 'exact':
-      if (n !== rule.n) throw new SkiffError('usage', `accepts ${rule.n} arg(s), received ${n}`);
+      if (n !== rule.n) throw new SkiffError('bad-arguments', `accepts ${rule.n} arg(s), received ${n}`);
       return;
     case 'min':
-      if (n < rule.n) throw new SkiffError('usage', `requires at least ${rule.n} arg(s), only received ${n}`);
+      if (n < rule.n) throw new SkiffError('bad-arguments', `requires at least ${rule.n} arg(s), only received ${n}`);
       return;
     case 'max':
-      if (n > rule.n) throw new SkiffError('usage', `accepts at most ${rule.n} arg(s), received ${n}`);
+      if (n > rule.n) throw new SkiffError('bad-arguments', `accepts at most ${rule.n} arg(s), received ${n}`);
       return;
     case 'range':
-      if (n < rule.min || n > rule.max) throw new SkiffError('usage', `accepts between ${rule.min} and ${rule.max} arg(s), received ${n}`);
+      if (n < rule.min || n > rule.max) throw new SkiffError('bad-arguments', `accepts between ${rule.min} and ${rule.max} arg(s), received ${n}`);
       return;
   }
 }
@@ -163,18 +163,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     const changed = new Set([...globalParsed.changed, ...parsed.changed]);
     const values = { ...globalParsed.values };
     for (const [k, v] of Object.entries(parsed.values)) if (parsed.changed.has(k) || !GLOBAL_NAMES.has(k) || !globalParsed.changed.has(k)) values[k] = v;
-    try {
-      checkArgs(spec.args, parsed.args);
-    } catch (e) {
-      if (e instanceof SkiffError) throw new SkiffError('usage', e.message);
-      throw e;
-    }
+    checkArgs(spec.args, parsed.args);
     const global = globalOptions(values, changed);
     const ctx: CommandContext = {
       ...io,
       flags: values,
       changed,
       args: parsed.args,
+      path,
       global,
       out,
       err,

@@ -9,6 +9,20 @@ import type { StateDb } from './db.ts';
 
 export type ContainerStatus = 'configured' | 'created' | 'running' | 'paused' | 'stopped' | 'exited' | 'removing';
 
+/**
+ * The state names a user may give (`ps --filter status=`, `wait --condition`): those Podman's
+ * StringToContainerStatus accepts. "configured" is not one: users see such a container as
+ * "created". "unknown" is accepted and matches nothing here.
+ */
+const STATUS_NAMES = ['created', 'running', 'stopped', 'paused', 'exited', 'removing', 'unknown'] as const;
+export type StatusName = (typeof STATUS_NAMES)[number];
+
+export function parseStatusName(s: string): StatusName {
+  const name = STATUS_NAMES.find((n) => n === s);
+  if (name === undefined) throw new SkiffError('invalid-argument', `unknown container state: ${s}: invalid argument`);
+  return name;
+}
+
 export interface ContainerState {
   readonly status: ContainerStatus;
   readonly pid: number;

@@ -4,7 +4,8 @@
  * Podman's wording is the interface); `exitCode` is the process exit status the CLI uses.
  */
 export type ErrorCode =
-  | 'usage' // bad flags or arguments (exit 125, with a "See 'skiff X --help'" line)
+  | 'usage' // a bad flag (exit 125, with a "See 'skiff X --help'" line, as Podman's flag errors)
+  | 'bad-arguments' // the wrong positional arguments (exit 125; Podman prints no See line for these)
   | 'invalid-argument' // a value that fails validation
   | 'invalid-reference' // an image reference that does not parse
   | 'image-not-known'

@@ -36,7 +36,8 @@ describe('the command line, as Podman\'s', () => {
     { args: ['nosuchcmd'], stderr: "Error: unrecognized command `skiff nosuchcmd`\nTry 'skiff --help' for more information\n", code: 125 },
     { args: ['image', 'nosuch'], stderr: "Error: unrecognized command `skiff image nosuch`\nTry 'skiff image --help' for more information\n", code: 125 },
     { args: ['image'], stderr: "Error: missing command 'skiff image COMMAND'\n", code: 125 },
-    { args: ['tag', 'x'], stderr: "Error: requires at least 2 arg(s), only received 1\nSee 'skiff tag --help'\n", code: 125 },
+    // Podman prints the See line for flag errors only, not for argument counts.
+    { args: ['tag', 'x'], stderr: 'Error: requires at least 2 arg(s), only received 1\n', code: 125 },
     { args: ['images', '--sort', 'bogus'], stderr: "Error: invalid option for --sort, options are: created, id, repository, size, tag\nSee 'skiff images --help'\n", code: 125 },
     { args: ['rmi'], stderr: 'Error: image name or ID must be specified\n', code: 125 },
     { args: ['images', '--no-trunc=maybe'], stderr: 'Error: invalid argument "maybe" for "--no-trunc" flag: strconv.ParseBool: parsing "maybe": invalid syntax\nSee \'skiff images --help\'\n', code: 125 },

@@ -120,7 +120,7 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       { args: ['run', '--rm', '--entrypoint', '', 'busybox'], compare: ALL },
       // --pull never: an unknown short name would otherwise go to the host's registries.conf.
       { args: ['run', '--rm', '--pull', 'never', 'localhost/nosuch', 'true'], compare: ALL },
-      { args: ['run'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
+      { args: ['run'], compare: ALL },
       { args: ['run', '--rm', '--bogus', 'busybox', 'true'], compare: ALL },
       { args: ['run', '--rm', '--memory=abc', 'busybox', 'true'], compare: ALL },
       { args: ['run', '--rm', '--cpus=x', 'busybox', 'true'], compare: ALL },
@@ -184,9 +184,9 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
     cases: [
       { args: ['start', '-a', 'sa'], setup: [['create', '--name', 'sa', 'busybox', 'sh', '-c', 'echo attached; exit 4']], teardown: rmAfter('sa'), compare: ALL },
       { args: ['start', 'st'], setup: [['create', '--name', 'st', 'busybox', 'true']], teardown: rmAfter('st'), compare: ALL },
-      { args: ['start', 'fx-run'], compare: ALL, todo: 'echoes the name of a container already running; Podman prints nothing' },
+      { args: ['start', 'fx-run'], compare: ALL },
       { args: ['start', 'nosuch'], compare: ALL },
-      { args: ['start'], compare: ALL, todo: 'Podman says "start requires at least one argument"' },
+      { args: ['start'], compare: ALL },
       { args: ['kill', 'k'], ...running('k'), compare: ALL },
       { args: ['wait', 'k'], setup: [...running('k').setup, ['kill', 'k']], teardown: rmAfter('k'), compare: ALL },
       { args: ['kill', '-s', 'BOGUS', 'fx-run'], compare: ALL },
@@ -199,10 +199,10 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       { args: ['wait', 'fx-exit'], compare: ALL },
       { args: ['wait', 'fx-exit', 'fx-exit'], compare: ALL },
       { args: ['wait', '--condition', 'running', 'fx-run'], compare: ALL },
-      { args: ['wait', '--condition', 'bogus', 'fx-run'], compare: ALL, timeout: 5, todo: 'hangs on an unknown condition; Podman: "unknown container state: bogus: invalid argument", 125' },
+      { args: ['wait', '--condition', 'bogus', 'fx-run'], compare: ALL, timeout: 5 },
       { args: ['wait', 'nosuch'], compare: ALL },
-      { args: ['wait'], compare: ALL, todo: 'Podman says "\\"podman wait\\" requires a name, id, or the \\"--latest\\" flag"' },
-      { args: ['restart', '-t', '0', 'k'], ...running('k'), compare: ALL, todo: 'prints the full ID; Podman echoes the name given' },
+      { args: ['wait'], compare: ALL },
+      { args: ['restart', '-t', '0', 'k'], ...running('k'), compare: ALL },
       { name: 'restart leaves it running', args: ['inspect', '--format', '{{.State.Status}} {{.RestartCount}}', 'k'], setup: [...running('k').setup, ['restart', '-t', '0', 'k']], teardown: rmAfter('k') },
       { args: ['restart', 'nosuch'], compare: ALL },
     ],
@@ -216,20 +216,20 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       // Left out: a missing name beside a real one. 4.3.1 looks every name up first, so `rm nosuch c`
       // keeps c, and `rm -f nosuch c` keeps c and exits 0 (a Podman bug); skiff removes c either way.
       { args: ['rm', 'r1', 'r2'], setup: [['create', '--name', 'r1', 'busybox', 'true'], ['create', '--name', 'r2', 'busybox', 'true']], teardown: rmAfter('r1', 'r2'), compare: ALL, normalize: sortLines },
-      { args: ['rm'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
+      { args: ['rm'], compare: ALL },
     ],
   },
   {
     title: 'ps',
     cases: [
-      { args: ['ps', '--filter', 'name=fx-'], normalize: columns, todo: 'any --filter lists stopped containers too; Podman keeps running-only unless the filter is status=' },
+      { args: ['ps', '--filter', 'name=fx-'], normalize: columns },
       { args: ['ps', '--filter', 'status=created', '--format', '{{.Names}}'] },
       { args: ['ps', '-a', '--filter', 'name=fx-'], normalize: columns },
       { args: ['ps', '-a', '-q', '--filter', 'name=fx-'] },
       { args: ['ps', '-a', '-q', '--no-trunc', '--filter', 'name=fx-'] },
       { args: ['ps', '-a', '--filter', 'status=exited', '--format', '{{.Names}} {{.Status}}'] },
       { args: ['ps', '-a', '--filter', 'status=created', '--format', '{{.Names}} {{.Status}}'] },
-      { args: ['ps', '-a', '--filter', 'status=bogus'], compare: ALL, todo: 'accepts an unknown status; Podman: "unknown container state: bogus: invalid argument", 125' },
+      { args: ['ps', '-a', '--filter', 'status=bogus'], compare: ALL },
       { args: ['ps', '-a', '--filter', 'exited=3', '--format', '{{.Names}}'] },
       { args: ['ps', '-a', '--filter', 'label=team=a', '--format', '{{.Names}}'] },
       { args: ['ps', '-a', '--filter', 'label=team', '--format', '{{.Names}}'] },
@@ -237,9 +237,9 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       { args: ['ps', '-a', '--filter', 'bogus=1'], compare: ALL },
       { args: ['ps', '-a', '--filter', 'name=fx-', '--format', '{{.Command}}'] },
       { args: ['ps', '-a', '--filter', 'name=fx-', '--no-trunc', '--format', '{{.Command}}'] },
-      { args: ['ps', '-a', '--filter', 'name=opts', '--format', '{{.Command}}'], todo: 'COMMAND includes the entrypoint; Podman shows only the command ("-c true")' },
+      { args: ['ps', '-a', '--filter', 'name=opts', '--format', '{{.Command}}'] },
       { args: ['ps', '-a', '--filter', 'name=fx-', '--format', 'table {{.ID}}\t{{.Names}}\t{{.Image}}\t{{.Labels}}'] },
-      { args: ['ps', '-a', '--filter', 'name=fx-', '--format', '{{.Names}} {{.ExitCode}} {{.Exited}}'], compare: ALL, todo: '{{.Exited}} is not a field' },
+      { args: ['ps', '-a', '--filter', 'name=fx-', '--format', '{{.Names}} {{.ExitCode}} {{.Exited}}'], compare: ALL },
       // {{.State}} and {{.Size}} are left out: 4.3.1 prints the status text for .State and an
       // error for .Size without --size, both changed in later Podman.
       {
@@ -249,9 +249,8 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
           const rows = JSON.parse(s) as Record<string, unknown>[];
           return JSON.stringify(rows.map((r) => Object.fromEntries(keep.map((k) => [k, r[k]]))), null, 1);
         },
-        todo: 'JSON Command is split from the truncated text; Labels {} where Podman has null',
       },
-      { name: 'ps --format {{.Mounts}}', args: ['ps', '-a', '--filter', 'name=vm', '--format', '{{.Names}} {{.Mounts}}'], setup: [['create', '--name', 'vm', '-v', 'vmvol:/d', 'busybox', 'true']], teardown: [...rmAfter('vm'), ['volume', 'rm', 'vmvol']], todo: 'prints "/d"; Podman prints "[/d]"' },
+      { name: 'ps --format {{.Mounts}}', args: ['ps', '-a', '--filter', 'name=vm', '--format', '{{.Names}} {{.Mounts}}'], setup: [['create', '--name', 'vm', '-v', 'vmvol:/d', 'busybox', 'true']], teardown: [...rmAfter('vm'), ['volume', 'rm', 'vmvol']] },
       { name: 'ps -l names the newest', args: ['ps', '-a', '-l', '--format', '{{.Names}}'], setup: [['create', '--name', 'newest', 'busybox', 'true']], teardown: rmAfter('newest') },
       { name: 'ps -n 2', args: ['ps', '-a', '-n', '2', '--format', '{{.Names}}'], setup: [['create', '--name', 'newest', 'busybox', 'true']], teardown: rmAfter('newest') },
     ],
@@ -268,7 +267,7 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       { args: ['logs', '--since', 'bogus', 'fx-exit'], compare: ALL, todo: 'lacks Podman\'s "parsing --since \\"bogus\\": " prefix' },
       { args: ['logs', 'fx-created'], compare: ALL },
       { args: ['logs', 'nosuch'], compare: ALL },
-      { args: ['logs'], compare: ALL, todo: 'Podman says "specify at least one container name or ID to log"' },
+      { args: ['logs'], compare: ALL },
     ],
   },
   {
@@ -323,10 +322,10 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       { args: ['rename', 'fx-created', 'fx-run'], compare: ALL },
       { args: ['rename', 'fx-created', 'bad name!'], compare: ALL },
       { args: ['rename', 'nosuch', 'other'], compare: ALL },
-      { args: ['rename', 'fx-created'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
+      { args: ['rename', 'fx-created'], compare: ALL },
       { args: ['container', 'exists', 'fx-run'], compare: ALL },
       { args: ['container', 'exists', 'nosuch'], compare: ALL },
-      { args: ['container', 'exists'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
+      { args: ['container', 'exists'], compare: ALL },
     ],
   },
   {
@@ -352,9 +351,9 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
       // Only the error: the help text above it lists the subcommands each one has.
       { args: ['container'], compare: ERR },
       { args: ['volume'], compare: ERR },
-      { args: ['stop'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
-      { args: ['kill'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
-      { args: ['container', 'rm'], compare: ALL, todo: 'skiff adds a "See ... --help" line to an argument-count error' },
+      { args: ['stop'], compare: ALL },
+      { args: ['kill'], compare: ALL },
+      { args: ['container', 'rm'], compare: ALL },
     ],
   },
   {

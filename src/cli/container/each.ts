@@ -14,6 +14,19 @@ export interface EachOptions {
   /** Exit code when a container is not found (rm: 1, most others: 125). */
   readonly notFoundCode?: number;
   readonly filter?: (c: ContainerRecord) => boolean;
+  /** The error when no names are given and neither --all nor --latest (Podman words it per verb). */
+  readonly noTargets?: string;
+  /** The error when --all comes with names. */
+  readonly allWithNames?: string;
+}
+
+/** Podman's checks of names against --all and --latest (CheckAllLatestAndIDs), in its order. */
+export function checkTargets(ctx: CommandContext, opts: EachOptions): void {
+  const names = ctx.args.length > 0;
+  if (!opts.all && !opts.latest && !names) throw new SkiffError('bad-arguments', opts.noTargets ?? 'you must provide at least one name or id');
+  if (opts.all && opts.latest) throw new SkiffError('bad-arguments', '--all and --latest cannot be used together');
+  if (opts.all && names) throw new SkiffError('bad-arguments', opts.allWithNames ?? 'no arguments are needed with --all');
+  if (opts.latest && names) throw new SkiffError('bad-arguments', '--latest and containers cannot be used together');
 }
 
 export async function forEachContainer(
@@ -21,10 +34,9 @@ export async function forEachContainer(
   opts: EachOptions,
   fn: (c: ContainerRecord, input: string) => Promise<string | undefined>,
 ): Promise<number> {
+  checkTargets(ctx, opts);
   const engine = await ctx.engine();
   const svc = engine.containers;
-  if (!opts.all && !opts.latest && ctx.args.length === 0) throw new SkiffError('usage', 'you must provide at least one name or id');
-  if ((opts.all || opts.latest) && ctx.args.length > 0) throw new SkiffError('usage', '--all, --latest and containers cannot be used together');
   const targets: { c?: ContainerRecord; input: string }[] = opts.all
     ? svc.list().filter((c) => opts.filter?.(c) ?? true).map((c) => ({ c, input: c.id }))
     : opts.latest

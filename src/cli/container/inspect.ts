@@ -16,7 +16,7 @@ export const command: CommandSpec = {
     const engine = await ctx.engine();
     const { inspectContainer } = await import('../../engine/container-inspect.ts');
     const names = ctx.flags.latest ? [engine.containers.latest().id] : ctx.args;
-    if (names.length === 0) throw new SkiffError('usage', 'requires at least 1 arg(s), only received 0');
+    if (names.length === 0) throw new SkiffError('bad-arguments', 'no names or ids specified');
     return printInspect(
       ctx,
       names,

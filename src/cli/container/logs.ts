@@ -18,9 +18,10 @@ export const command: CommandSpec = {
     { name: 'until', type: 'string', usage: 'Show logs until TIMESTAMP' },
   ],
   async run(ctx) {
+    if (!ctx.flags.latest && ctx.args.length === 0) throw new SkiffError('bad-arguments', 'specify at least one container name or ID to log');
+    if (ctx.flags.latest && ctx.args.length > 0) throw new SkiffError('bad-arguments', '--latest and containers cannot be used together');
     const engine = await ctx.engine();
     const svc = engine.containers;
-    if (!ctx.flags.latest && ctx.args.length === 0) throw new SkiffError('usage', 'requires at least 1 arg(s), only received 0');
     const targets = ctx.flags.latest ? [svc.latest()] : ctx.args.map((a) => svc.resolve(a));
     const { writeLogs } = await import('../../runtime/logs.ts');
     const { parseInputTime } = await import('../../runtime/logtime.ts');

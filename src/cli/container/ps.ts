@@ -1,7 +1,7 @@
-import type { ContainerRecord } from '../../state/containers.ts';
+import { type ContainerRecord, parseStatusName } from '../../state/containers.ts';
 import { SkiffError } from '../../util/errors.ts';
-import { goJson } from '../../util/gojson.ts';
 import type { CommandSpec } from '../command.ts';
+import { marshalJson } from '../format/json.ts';
 import { isJsonFormat, renderList } from '../format/report.ts';
 import { humanDuration, humanSizeCompact } from '../format/units.ts';
 
@@ -22,8 +22,29 @@ const HEADERS: Record<string, string> = {
 
 const DEFAULT_FORMAT = 'table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.CreatedHuman}}\t{{.Status}}\t{{.Ports}}\t{{.Names}}';
 
-function commandOf(entrypoint: readonly string[], cmd: readonly string[]): string {
-  return [...entrypoint, ...cmd].join(' ');
+/** Go's zero time.Time as Unix seconds: Podman's StartedAt and ExitedAt before they happen. */
+const ZERO_UNIX = -62135596800;
+
+/** Podman's COMMAND: the command without the entrypoint, cut past 17 characters. */
+function commandText(cmd: readonly string[], noTrunc: boolean): string {
+  const text = cmd.join(' ');
+  return noTrunc || text.length <= 17 ? text : `${text.slice(0, 17)}...`;
+}
+
+/** Podman's MOUNTS: the destinations of the user's binds and tmpfs, then of the volumes. */
+function mountsOf(c: ContainerRecord): string[] {
+  const user = c.spec.mounts.filter((m) => !m.fromImage);
+  return [
+    ...user.filter((m) => m.type === 'bind' || m.type === 'tmpfs').map((m) => m.destination),
+    ...Object.keys(c.spec.tmpfs),
+    ...user.filter((m) => m.type === 'volume').map((m) => m.destination),
+  ];
+}
+
+/** ps keeps Podman's user-facing names: a container never started is "created", a stopped one "exited". */
+function userStatus(c: ContainerRecord): string {
+  const s = c.state.status;
+  return s === 'configured' ? 'created' : s === 'stopped' ? 'exited' : s;
 }
 
 /** Podman's ps STATUS column. */
@@ -52,10 +73,8 @@ function matches(c: ContainerRecord, key: string, value: string, resolveTime: (s
       return c.id.startsWith(value);
     case 'name':
       return new RegExp(value).test(c.name);
-    case 'status': {
-      const st = c.state.status === 'configured' ? 'created' : c.state.status;
-      return st === value || (value === 'exited' && c.state.status === 'stopped');
-    }
+    case 'status':
+      return userStatus(c) === (value === 'stopped' ? 'exited' : value);
     case 'label': {
       const eq = value.indexOf('=');
       return eq < 0 ? value in c.spec.labels : c.spec.labels[value.slice(0, eq)] === value.slice(eq + 1);
@@ -105,10 +124,13 @@ export const command: CommandSpec = {
     const filters = (f.filter as string[]).map((spec) => {
       const eq = spec.indexOf('=');
       if (eq <= 0) throw new SkiffError('invalid-argument', `invalid filter "${spec}"`);
-      return { key: spec.slice(0, eq), value: spec.slice(eq + 1) };
+      const filter = { key: spec.slice(0, eq), value: spec.slice(eq + 1) };
+      if (filter.key === 'status') parseStatusName(filter.value);
+      return filter;
     });
     const resolveTime = (s: string) => svc.resolve(s).created;
-    const all = (f.all as boolean) || filters.length > 0 || (f.last as number) >= 0 || (f.latest as boolean);
+    // A status filter asks for states beyond running: Podman lists all then, and for no other filter.
+    const all = (f.all as boolean) || filters.some((x) => x.key === 'status') || (f.last as number) >= 0 || (f.latest as boolean);
     // Podman lists only running containers by default: not paused ones.
     if (!all) list = list.filter((c) => c.state.status === 'running');
     // Filters with the same key are ORed, different keys ANDed (Podman's rule).
@@ -132,15 +154,16 @@ export const command: CommandSpec = {
       const sizes = sizeOf?.(engine, c);
       const image = engine.store.images.get(c.imageId);
       const cfg = image ? engine.images.config(image).config : undefined;
-      const entrypoint = c.spec.entrypoint ?? cfg?.Entrypoint ?? [];
+      // An --entrypoint drops the image's Cmd, as in Podman's specgen.
       const cmd = c.spec.command ?? (c.spec.entrypoint !== undefined ? [] : (cfg?.Cmd ?? []));
-      const command = commandOf(entrypoint, cmd);
+      const exited = c.state.status === 'exited' || c.state.status === 'stopped';
+      const live = c.state.status === 'running' || c.state.status === 'paused';
       const imageName = image?.names.find((n) => n === c.spec.imageName) ?? image?.names[0] ?? c.spec.imageName;
       return {
         ID: noTrunc ? c.id : c.id.slice(0, 12),
         Image: imageName,
         ImageID: c.imageId,
-        Command: noTrunc || command.length <= 20 ? command : `${command.slice(0, 17)}...`,
+        Command: commandText(cmd, noTrunc),
         CreatedHuman: `${humanDuration(now - c.created)} ago`,
         Created: Math.floor(c.created / 1000),
         CreatedAt: new Date(c.created).toISOString(),
@@ -149,12 +172,21 @@ export const command: CommandSpec = {
         Ports: '',
         Names: c.name,
         Labels: new Map(Object.entries(c.spec.labels)),
-        Mounts: c.spec.mounts.map((m) => m.destination).join(','),
-        Pid: c.state.pid,
+        Mounts: mountsOf(c),
+        Pid: live ? c.state.pid : 0,
+        AutoRemove: c.spec.remove,
+        Exited: exited,
         ExitCode: c.state.exitCode ?? 0,
+        StartedAt: c.state.startedAt ? Math.floor(c.state.startedAt / 1000) : ZERO_UNIX,
+        ExitedAt: c.state.finishedAt ? Math.floor(c.state.finishedAt / 1000) : ZERO_UNIX,
+        IsInfra: false,
+        Pod: '',
+        PodName: '',
         Size: sizes ? `${humanSizeCompact(sizes.rw, 3)} (virtual ${humanSizeCompact(sizes.rootFs, 3)})` : '',
         _size: sizes?.rw ?? 0,
-        _sortStatus: c.state.status,
+        _sizes: sizes,
+        _id: c.id,
+        _command: cmd,
         _created: c.created,
       };
     });
@@ -176,23 +208,37 @@ export const command: CommandSpec = {
       return x < y ? -1 : x > y ? 1 : 0;
     });
     if (isJsonFormat(format)) {
+      // Podman 4.3.1's field set and order; pods, networks and ports are not skiff's yet, so
+      // they hold what Podman shows for a container without them.
       const json = rows.map((r) => ({
-        AutoRemove: false,
-        Command: r.Command.split(' '),
+        AutoRemove: r.AutoRemove,
+        Command: r._command.length > 0 ? r._command : null,
         CreatedAt: r.CreatedHuman,
-        Exited: r._sortStatus === 'exited',
+        Exited: r.Exited,
+        ExitedAt: r.ExitedAt,
         ExitCode: r.ExitCode,
-        Id: list.find((c) => c.id.startsWith(r.ID))?.id ?? r.ID,
+        Id: r._id,
         Image: r.Image,
         ImageID: r.ImageID,
-        Labels: Object.fromEntries(r.Labels),
+        IsInfra: r.IsInfra,
+        Labels: r.Labels.size > 0 ? r.Labels : null,
+        Mounts: r.Mounts,
         Names: [r.Names],
+        Namespaces: {},
+        Networks: [],
         Pid: r.Pid,
+        Pod: r.Pod,
+        PodName: r.PodName,
+        Ports: null,
+        Size: r._sizes ? { rootFsSize: r._sizes.rootFs, rwSize: r._sizes.rw } : null,
+        StartedAt: r.StartedAt,
         State: r.State,
         Status: r.Status,
         Created: r.Created,
       }));
-      ctx.out(`${goJson(json, '    ')}\n`);
+      // Podman's encoder (json-iterator) writes an empty struct as an opened, blank block.
+      const text = marshalJson(json, { indent: '  ', escapeHTML: true }).replace(/^( *)"Namespaces": \{\}/gm, (_, pad: string) => `${pad}"Namespaces": {\n${pad}  \n${pad}}`);
+      ctx.out(`${text}\n`);
       return;
     }
     ctx.out(renderList({ format, defaultFormat: f.size ? `${DEFAULT_FORMAT}\t{{.Size}}` : DEFAULT_FORMAT, rows, headers: HEADERS, noHeading: f.noheading as boolean, name: 'ps' }));

@@ -17,10 +17,10 @@ export const command: CommandSpec = {
     return forEachContainer(
       ctx,
       { all: ctx.flags.all as boolean, latest: ctx.flags.latest as boolean, filter: (c) => !ctx.flags.running || c.state.status === 'running' },
-      async (c) => {
+      async (c, input) => {
         await engine.containers.stop(c, time);
         await engine.containers.start(engine.containers.records.get(c.id) ?? c);
-        return c.id;
+        return input;
       },
     );
   },

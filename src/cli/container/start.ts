@@ -1,6 +1,6 @@
 import type { CommandSpec } from '../command.ts';
 import { runAttached } from './attach-run.ts';
-import { forEachContainer } from './each.ts';
+import { checkTargets, forEachContainer } from './each.ts';
 import { SkiffError } from '../../util/errors.ts';
 
 export const command: CommandSpec = {
@@ -17,6 +17,13 @@ export const command: CommandSpec = {
     { name: 'sig-proxy', type: 'bool', usage: 'Proxy received signals to the process (default true if attaching, false otherwise)' },
   ],
   async run(ctx) {
+    const targets = {
+      all: ctx.flags.all as boolean,
+      latest: ctx.flags.latest as boolean,
+      noTargets: 'start requires at least one argument',
+      allWithNames: 'either start all containers or the container(s) provided in the arguments',
+    };
+    checkTargets(ctx, targets);
     const engine = await ctx.engine();
     if (ctx.flags.attach) {
       if (ctx.args.length > 1) throw new SkiffError('invalid-argument', 'you cannot start and attach multiple containers at once');
@@ -28,7 +35,9 @@ export const command: CommandSpec = {
         startError: 125,
       });
     }
-    return forEachContainer(ctx, { all: ctx.flags.all as boolean, latest: ctx.flags.latest as boolean }, async (c, input) => {
+    return forEachContainer(ctx, targets, async (c, input) => {
+      // Podman leaves a running container alone and says nothing about it.
+      if (c.state.status === 'running') return undefined;
       try {
         await engine.containers.start(c);
       } catch (e) {

@@ -1,5 +1,6 @@
+import { parseStatusName } from '../../state/containers.ts';
 import type { CommandSpec } from '../command.ts';
-import { forEachContainer } from './each.ts';
+import { checkTargets, forEachContainer } from './each.ts';
 
 export const command: CommandSpec = {
   use: 'wait [options] CONTAINER [CONTAINER...]',
@@ -13,15 +14,23 @@ export const command: CommandSpec = {
     { name: 'ignore', type: 'bool', usage: 'Ignore if a container does not exist' },
   ],
   async run(ctx) {
+    const targets = {
+      latest: ctx.flags.latest as boolean,
+      ignore: ctx.flags.ignore as boolean,
+      noTargets: `"${ctx.path}" requires a name, id, or the "--latest" flag`,
+    };
+    // Podman checks the names first, then the conditions (a comma list, as pflag's strings),
+    // and only then looks containers up.
+    checkTargets(ctx, targets);
+    const conditions = (ctx.flags.condition as string[]).flatMap((x) => x.split(',')).filter((x) => x !== '').map(parseStatusName);
     const engine = await ctx.engine();
-    const conditions = ctx.flags.condition as string[];
-    return forEachContainer(ctx, { latest: ctx.flags.latest as boolean, ignore: ctx.flags.ignore as boolean }, async (c) => {
+    return forEachContainer(ctx, targets, async (c) => {
       if (conditions.length > 0 && !conditions.some((x) => x === 'stopped' || x === 'exited')) {
         // running / created conditions: wait until the state matches.
         for (;;) {
           const cur = engine.containers.sync(engine.containers.records.get(c.id) ?? c);
           const st = cur.state.status === 'configured' ? 'created' : cur.state.status;
-          if (conditions.includes(st)) return '-1';
+          if (conditions.some((x) => x === st)) return '-1';
           await new Promise((r) => setTimeout(r, 100));
         }
       }
