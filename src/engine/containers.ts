@@ -311,10 +311,13 @@ export class ContainerService {
 
   async stopLocked(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {
     const cur = this.sync(c);
+    // Recorded first, and even when the container has just exited on its own: a restart by
+    // policy that has not run yet must see that the user wants it stopped.
+    if (cur.spec.restartPolicy || cur.state.status === 'running' || cur.state.status === 'paused') {
+      this.records.update(cur.id, () => ({ stoppedByUser: true }));
+    }
     if (cur.state.status !== 'running' && cur.state.status !== 'paused') return undefined;
     const timeout = timeoutSecs ?? cur.spec.stopTimeout;
-    // Before the signal: the exit command it triggers must see that no restart is wanted.
-    this.records.update(cur.id, () => ({ stoppedByUser: true }));
     const { killContainer, resumeContainer } = await import('../runtime/oci.ts');
     const rt = this.#engine.ociRuntime();
     if (cur.state.status === 'paused') await resumeContainer(rt, cur.id);
