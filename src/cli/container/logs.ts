@@ -25,8 +25,19 @@ export const command: CommandSpec = {
     const targets = ctx.flags.latest ? [svc.latest()] : ctx.args.map((a) => svc.resolve(a));
     const { writeLogs } = await import('../../runtime/logs.ts');
     const { parseInputTime } = await import('../../runtime/logtime.ts');
-    const since = ctx.flags.since ? parseInputTime(ctx.flags.since as string, true) : undefined;
-    const until = ctx.flags.until ? parseInputTime(ctx.flags.until as string, false) : undefined;
+    // Podman names the flag in front of the parser's complaint.
+    const timeFlag = (flag: 'since' | 'until'): bigint | undefined => {
+      const v = ctx.flags[flag] as string;
+      if (!v) return undefined;
+      try {
+        return parseInputTime(v, flag === 'since');
+      } catch (e) {
+        if (e instanceof SkiffError) throw new SkiffError(e.code, `parsing --${flag} ${JSON.stringify(v)}: ${e.message}`);
+        throw e;
+      }
+    };
+    const since = timeFlag('since');
+    const until = timeFlag('until');
     const sources = targets.map((c) => {
       if (c.spec.logDriver !== 'k8s-file') {
         throw new SkiffError('invalid-argument', `this container is using the "${c.spec.logDriver}" log driver, cannot read logs: this container is not using the k8s-file log driver`);
