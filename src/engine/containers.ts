@@ -10,6 +10,7 @@ import { appendFileSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSy
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
+import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
 import { type ContainerRecord, type ContainerState, ContainerStore } from '../state/containers.ts';
 import { SkiffError } from '../util/errors.ts';
@@ -447,11 +448,6 @@ export class ContainerService {
   usersOf(imageId: string): string[] {
     return this.records.usersOf(imageId);
   }
-
-  /** A container's rootfs diff size and the image size (for ps --size). */
-  state(c: ContainerRecord): ContainerState {
-    return c.state;
-  }
 }
 
 function readExit(path: string): { code: number; at: number } | undefined {
@@ -465,14 +461,6 @@ function readExit(path: string): { code: number; at: number } | undefined {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The files Podman generates for a container (REFERENCE §3, "Generated files"). */
 function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {

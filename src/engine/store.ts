@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type { Config, StorageDriverName } from '../config/config.ts';
 import { BlobStore } from '../image/blobs.ts';
 import { ImageStore } from '../image/store.ts';
+import { processAlive } from '../runtime/exitfile.ts';
 import { StateDb } from '../state/db.ts';
 import { LayerStore } from '../storage/layers.ts';
 import { RootfsStore } from '../storage/rootfs.ts';
@@ -152,14 +153,6 @@ export class Store {
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 function overlaySupported(): boolean {
   try {

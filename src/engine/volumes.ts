@@ -8,7 +8,6 @@
  * starting on one fresh volume copy it up once.
  */
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../state/containers.ts';
@@ -273,6 +272,7 @@ export class VolumeService {
   }
 
   #mountFs(name: string, src: { type?: string; device?: string; options?: string }, containerId: string): void {
+    const { spawnSync } = childProcess();
     const args: string[] = [];
     if (src.type) args.push('-t', src.type);
     if (src.options) args.push('-o', src.options);
@@ -285,12 +285,18 @@ export class VolumeService {
   }
 
   #unmountFs(name: string): void {
+    const { spawnSync } = childProcess();
     const mp = this.mountPoint(name);
     const r = spawnSync('umount', [mp], { encoding: 'utf8' });
     if ((r.error || r.status !== 0) && isMountPoint(mp)) {
       throw new SkiffError('io', `unmounting volume ${name}: ${(r.stderr || r.error?.message || '').trim()}`);
     }
   }
+}
+
+/** child_process, loaded when a volume needs mount(8): the engine is on every command's path. */
+function childProcess(): typeof import('node:child_process') {
+  return process.getBuiltinModule('node:child_process') as typeof import('node:child_process');
 }
 
 /** The stored option map back as `-o` entries (UID/GID are derived from o= and left out). */

@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SkiffError } from '../util/errors.ts';
 import { ociRuntimeError, readOciLogMessage } from './ocierror.ts';
+import { defaultRuntimeDir } from './runtime-env.ts';
 import { SyncPipeReader } from './syncpipe.ts';
 
 /** Podman's define.ContainerCreateTimeout: how long conmon may take to report the pid. */
@@ -222,10 +223,6 @@ export function conmonEnvironment(rt: ConmonRuntime, pipeFds: Record<string, num
   return out;
 }
 
-/** Podman leaves XDG_RUNTIME_DIR empty for root and uses the caller's otherwise. */
-export function defaultRuntimeDir(env: NodeJS.ProcessEnv = process.env): string {
-  return process.getuid?.() === 0 ? '' : (env['XDG_RUNTIME_DIR'] ?? '');
-}
 
 /** A spawned conmon whose first process has not been released yet. */
 export interface SpawnedConmon {

@@ -8,7 +8,7 @@
  */
 import { basename } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
-import { defaultRuntimeDir } from './conmon.ts';
+import { defaultRuntimeDir } from './runtime-env.ts';
 
 export interface OciRuntime {
   /** Absolute path of the runtime binary (`/usr/bin/crun`). */

@@ -87,9 +87,18 @@ function kindConflict(host: string, existing: string, incoming: string): SkiffEr
 /** Extracts the layer tar `source` into `dest` (an existing directory). */
 export async function applyLayer(source: AsyncIterable<Uint8Array>, opts: ApplyLayerOptions): Promise<ApplyLayerResult> {
   const extractor = new LayerExtractor(opts, { into: '', devices: true, replaceKind: true });
+  await extractAll(extractor, readTar(source, { split: opts.split }), 'extracting layer entry');
+  return { size: extractor.size };
+}
+
+/**
+ * Feeds every entry to the extractor, then lets it finish. An error that is not already one
+ * of ours is reported as I/O with the entry it happened at (`what "name": reason`).
+ */
+async function extractAll(extractor: LayerExtractor, entries: AsyncIterable<TarEntry>, what: string): Promise<void> {
   let current = '';
   try {
-    for await (const entry of readTar(source, { split: opts.split })) {
+    for await (const entry of entries) {
       current = entry.header.name;
       await extractor.entry(entry);
     }
@@ -98,9 +107,8 @@ export async function applyLayer(source: AsyncIterable<Uint8Array>, opts: ApplyL
   } catch (err) {
     if (err instanceof SkiffError) throw err;
     const where = current === '' ? '' : ` ${JSON.stringify(current)}`;
-    throw new SkiffError('io', `extracting layer entry${where}: ${(err as Error).message}`, { cause: err });
+    throw new SkiffError('io', `${what}${where}: ${(err as Error).message}`, { cause: err });
   }
-  return { size: extractor.size };
 }
 
 export interface ExtractArchiveOptions {
@@ -131,19 +139,7 @@ export async function extractArchive(source: AsyncIterable<Uint8Array>, opts: Ex
     { dest: opts.root, format: 'plain', idMap: opts.idMap, rootless: opts.rootless },
     { into: opts.into ?? '', devices: !opts.skipDevices, replaceKind: opts.replaceDirectories ?? true },
   );
-  let current = '';
-  try {
-    for await (const entry of readTar(source)) {
-      current = entry.header.name;
-      await extractor.entry(entry);
-    }
-    current = '';
-    extractor.finish();
-  } catch (err) {
-    if (err instanceof SkiffError) throw err;
-    const where = current === '' ? '' : ` ${JSON.stringify(current)}`;
-    throw new SkiffError('io', `extracting${where}: ${(err as Error).message}`, { cause: err });
-  }
+  await extractAll(extractor, readTar(source), 'extracting');
 }
 
 /** What differs between extracting a layer and extracting a plain archive. */

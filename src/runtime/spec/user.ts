@@ -55,10 +55,10 @@ export interface UserDatabases {
  */
 export function resolveInRootfs(root: string, path: string): string {
   const done: string[] = [];
-  const todo = path.split('/');
+  const pending = path.split('/');
   let links = 0;
-  while (todo.length > 0) {
-    const part = todo.shift()!;
+  while (pending.length > 0) {
+    const part = pending.shift()!;
     if (part === '' || part === '.') continue;
     if (part === '..') {
       done.pop();
@@ -78,7 +78,7 @@ export function resolveInRootfs(root: string, path: string): string {
     if (++links > MAX_LINKS) throw new SkiffError('unsafe-path', `${path}: too many levels of symbolic links in the container's root`);
     const target = readlinkSync(candidate);
     if (target.startsWith('/')) done.length = 0;
-    todo.unshift(...target.split('/'));
+    pending.unshift(...target.split('/'));
   }
   return join(root, ...done);
 }
