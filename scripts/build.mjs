@@ -5,11 +5,60 @@
 // so a rebuild only adds files; chunks the new build does not use are deleted once they are
 // ten minutes old, long after any process that started with them has loaded them.
 import { build } from 'esbuild';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = fileURLToPath(new URL('../dist', import.meta.url));
+
+// Node's built-in modules are reached through require(), not `import`: an ESM import of a
+// built-in reads every one of its exports, and reading some of them loads more of Node (the
+// `promises` of node:fs compiles fs/promises and readline, node:util's TextDecoder its parseArgs
+// and worker_threads). esbuild's CommonJS interop reads them all too. So each built-in becomes a
+// small module that requires it and exports, by name, only what skiff's sources import from it,
+// collected here. Dynamic import()s of built-ins stay as they are: they load on demand anyway.
+const builtins = new Set(builtinModules.flatMap((m) => [m, `node:${m}`]));
+const importedNames = new Map();
+function collectBuiltinImports(dir) {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) collectBuiltinImports(path);
+    else if (entry.name.endsWith('.ts')) {
+      for (const m of readFileSync(path, 'utf8').matchAll(/^import\s+(?!type\s)([^;]*?)\s+from\s+'([^']+)'/gms)) {
+        const [, clause, spec] = m;
+        if (!builtins.has(spec)) continue;
+        const brace = /^\{([^}]*)\}$/s.exec(clause.trim());
+        if (!brace) throw new Error(`${path}: only named imports of built-ins are supported: import ${clause} from '${spec}'`);
+        const key = spec.replace(/^node:/, '');
+        const names = importedNames.get(key) ?? new Set();
+        for (const part of brace[1].split(',')) {
+          const name = part.trim().split(/\s+as\s+/)[0];
+          if (name && !name.startsWith('type ')) names.add(name);
+        }
+        importedNames.set(key, names);
+      }
+    }
+  }
+}
+collectBuiltinImports(fileURLToPath(new URL('../src', import.meta.url)));
+const builtinsViaRequire = {
+  name: 'builtins-via-require',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_:/]+$/ }, (args) => {
+      if (!builtins.has(args.path)) return undefined;
+      // The wrapper's own require() stays a real one; so does a dynamic import().
+      if (args.namespace === 'node-builtin' || args.kind === 'dynamic-import') return { path: args.path, external: true };
+      return { path: args.path.replace(/^node:/, ''), namespace: 'node-builtin' };
+    });
+    b.onLoad({ filter: /.*/, namespace: 'node-builtin' }, (args) => {
+      const names = [...(importedNames.get(args.path) ?? [])];
+      const lines = [`const m = require(${JSON.stringify(`node:${args.path}`)});`, ...names.map((n) => `export const ${n} = m.${n};`)];
+      return { contents: lines.join('\n'), loader: 'js' };
+    });
+  },
+};
+
 const result = await build({
   entryPoints: { skiff: 'src/skiff.ts' },
   outdir: 'dist',
@@ -29,6 +78,7 @@ const result = await build({
   logLevel: 'warning',
   banner: { js: "import { createRequire as __skiffCreateRequire } from 'node:module'; const require = __skiffCreateRequire(import.meta.url);" },
   metafile: true,
+  plugins: [builtinsViaRequire],
 });
 
 const current = new Set(Object.keys(result.metafile.outputs).map((f) => basename(f)));

@@ -15,5 +15,12 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 const { runCli } = await import('./cli/main.ts');
-const code = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin });
+const code = await runCli(process.argv.slice(2), {
+  stdout: process.stdout,
+  stderr: process.stderr,
+  // A getter: creating process.stdin loads Node's stream modules; only commands that read input pay for them.
+  get stdin() {
+    return process.stdin;
+  },
+});
 process.exitCode = code;

@@ -166,7 +166,13 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     checkArgs(spec.args, parsed.args);
     const global = globalOptions(values, changed);
     const ctx: CommandContext = {
-      ...io,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      // Read only by the commands that take input: creating process.stdin loads Node's
+      // stream and fs/promises modules, which cost every other command its start-up time.
+      get stdin() {
+        return io.stdin;
+      },
       flags: values,
       changed,
       args: parsed.args,

@@ -5,7 +5,6 @@
  * State is re-read after taking the lock. No process of ours stays behind a detached
  * container: conmon watches it and runs `skiff container cleanup` when it exits.
  */
-import { randomBytes } from 'node:crypto';
 import { appendFileSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
@@ -21,6 +20,7 @@ import { type ContainerPaths, containerPaths } from './paths.ts';
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
 import { anonymousVolumeName } from './volumes.ts';
 import { validateVolumeName } from '../volume/options.ts';
+import { randomHex } from '../util/random.ts';
 
 export function noSuchContainer(input: string): SkiffError {
   return new SkiffError('no-such-object', `no container with name or ID "${input}" found: no such container`);
@@ -38,7 +38,7 @@ export function stateImproper(message: string): SkiffError {
 /** A random 64-hex ID whose 12-char short form is not all digits (it could pass for a PID). */
 export function newContainerId(): string {
   for (;;) {
-    const id = randomBytes(32).toString('hex');
+    const id = randomHex(32);
     if (!/^\d{12}/.test(id)) return id;
   }
 }

@@ -3,7 +3,6 @@
  * serialises writers. Lock order: the store lock is taken before any DB write transaction
  * and never while one is open.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, StorageDriverName } from '../config/config.ts';
@@ -15,6 +14,7 @@ import { LayerStore } from '../storage/layers.ts';
 import { RootfsStore } from '../storage/rootfs.ts';
 import { SkiffError } from '../util/errors.ts';
 import { FileLock } from '../util/lock.ts';
+import { randomHex } from '../util/random.ts';
 
 export class Store {
   readonly config: Config;
@@ -94,7 +94,7 @@ export class Store {
    * recovery removes the ones whose process is gone, whatever killed it.
    */
   scratchDir(): string {
-    const dir = join(this.config.graphRoot, 'tmp', `${process.pid}-${randomBytes(4).toString('hex')}`);
+    const dir = join(this.config.graphRoot, 'tmp', `${process.pid}-${randomHex(4)}`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     return dir;
   }

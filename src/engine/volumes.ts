@@ -7,7 +7,6 @@
  * directories, mounts and copy-ups change only under the store lock, so two containers
  * starting on one fresh volume copy it up once.
  */
-import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../state/containers.ts';
@@ -17,6 +16,7 @@ import { rfc3339Nano } from '../util/time.ts';
 import { parseLocalOptions, validateVolumeName } from '../volume/options.ts';
 import { inUse, type VolumeRecord, VolumeStore } from '../volume/store.ts';
 import type { Engine } from './engine.ts';
+import { randomHex } from '../util/random.ts';
 
 export type { VolumeRecord } from '../volume/store.ts';
 
@@ -34,7 +34,7 @@ export function noSuchVolume(input: string): SkiffError {
 
 /** A fresh anonymous volume name: 64 hex digits, like a container ID. */
 export function anonymousVolumeName(): string {
-  return randomBytes(32).toString('hex');
+  return randomHex(32);
 }
 
 export class VolumeService {

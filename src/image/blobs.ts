@@ -3,11 +3,11 @@
  * A blob is written to a temp file, verified, then renamed into place (DESIGN §4), so a blob
  * that exists is always whole and correct.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
 import { sha256 } from '../util/hash.ts';
+import { randomHex } from '../util/random.ts';
 
 export function digestOf(bytes: Uint8Array): string {
   return `sha256:${sha256().update(bytes).digest('hex')}`;
@@ -39,7 +39,7 @@ export class BlobStore {
     const path = this.#path(digest);
     if (existsSync(path)) return digest;
     mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-    const tmp = join(this.dir, `.tmp-${randomBytes(6).toString('hex')}`);
+    const tmp = join(this.dir, `.tmp-${randomHex(6)}`);
     writeFileSync(tmp, bytes, { mode: 0o600, flush: true });
     renameSync(tmp, path);
     return digest;

@@ -2,8 +2,13 @@
  * Content digests (`algorithm:encoded`) as the OCI image spec defines them, validated the way
  * Podman 4.3.1 (go-digest) does, with go-digest's error wording because Podman prints it as is.
  */
-import { createHash, type Hash } from 'node:crypto';
+import type { Hash } from 'node:crypto';
 import { SkiffError } from '../util/errors.ts';
+
+/** node:crypto's createHash, loaded on first use (see util/hash.ts). */
+function createHash(algorithm: string): Hash {
+  return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
 
 /** Algorithms skiff can verify, with the length of their lowercase hex encoding. */
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';

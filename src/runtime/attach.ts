@@ -198,9 +198,34 @@ export interface AttachSession {
   close(): void;
 }
 
-let addon: typeof import('node-unix-socket') | undefined;
-function unixSocket(): typeof import('node-unix-socket') {
-  addon ??= createRequire(import.meta.url)('node-unix-socket') as typeof import('node-unix-socket');
+type SeqpacketModule = Pick<typeof import('node-unix-socket'), 'SeqpacketSocket'>;
+let addon: SeqpacketModule | undefined;
+/**
+ * node-unix-socket's SEQPACKET class, loaded without the package's entry point: that one also
+ * loads its datagram and worker support (net, dgram, worker_threads) and finds the native
+ * binding by asking process.report whether libc is musl, together ~8 ms of every attached run.
+ * On glibc Linux the binding's package is named for the platform; it is put in the require
+ * cache as the package's `addon` module, which its seqpacket module then uses. Anywhere else,
+ * or if that package is missing, the package loads as its author intended.
+ */
+function unixSocket(): SeqpacketModule {
+  if (addon) return addon;
+  const require = createRequire(import.meta.url);
+  try {
+    const addonPath = require.resolve('node-unix-socket/js/addon.js');
+    if (!require.cache[addonPath] && process.platform === 'linux') {
+      const binding = require(`node-unix-socket-linux-${process.arch}-gnu`) as object;
+      const { Module } = require('node:module') as typeof import('node:module');
+      const m = new Module(addonPath);
+      m.filename = addonPath;
+      m.exports = binding;
+      m.loaded = true;
+      require.cache[addonPath] = m;
+    }
+    addon = require('node-unix-socket/js/seqpacket.js') as SeqpacketModule;
+  } catch {
+    addon = require('node-unix-socket') as SeqpacketModule;
+  }
   return addon;
 }
 

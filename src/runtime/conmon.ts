@@ -12,9 +12,9 @@
  * one line from the sync pipe: `{"data": <pid>}` or `{"data": -1, "message": "…"}`.
  */
 import type { ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
-import { readFile } from 'node:fs/promises';
 import type { Readable, Writable } from 'node:stream';
 import { SkiffError } from '../util/errors.ts';
 import { ociRuntimeError, readOciLogMessage } from './ocierror.ts';
@@ -393,9 +393,9 @@ export async function createContainer(o: CreateContainerOptions): Promise<Create
   }
 }
 
-/** Reads a pid file as conmon and crun write it (decimal, no newline). */
+/** Reads a pid file as conmon and crun write it (decimal, no newline); a few bytes, read synchronously. */
 export async function readPidFile(path: string): Promise<number> {
-  const text = (await readFile(path, 'utf8')).trim();
+  const text = readFileSync(path, 'utf8').trim();
   const pid = Number(text);
   if (!Number.isInteger(pid) || pid <= 0) throw new SkiffError('conmon-failed', `pid file ${path} holds ${JSON.stringify(text)}, not a pid`);
   return pid;

@@ -9,7 +9,6 @@
  * connect (resize first with a tty) → second start byte → conmon's first process exits →
  * sync `{"data": <pid>}` → output → sync `{"data": <exit code>}`.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
@@ -26,6 +25,7 @@ import {
 } from './conmon.ts';
 import { exitFilePath, waitForExitFile } from './exitfile.ts';
 import { execFailureExitCode } from './ocierror.ts';
+import { randomHex } from '../util/random.ts';
 
 export interface ExecOptions extends ConmonRuntime {
   readonly containerId: string;
@@ -104,12 +104,12 @@ export function execConmonArgs(o: ExecOptions, sessionId: string, processFile: s
  * OCI error with exec's exit codes (127 not found, 126 permission, 255 other).
  */
 export async function execInContainer(o: ExecOptions): Promise<ExecResult> {
-  const sessionId = o.sessionId ?? randomBytes(32).toString('hex');
+  const sessionId = o.sessionId ?? randomHex(32);
   if (!/^[0-9a-f]{64}$/.test(sessionId)) throw new SkiffError('invalid-argument', `invalid exec session ID ${JSON.stringify(sessionId)}`);
   const timeoutMs = o.syncTimeoutMs ?? CONTAINER_CREATE_TIMEOUT_MS;
   const paths = execSessionPaths(o.bundle, sessionId);
   await mkdir(paths.exitDir, { recursive: true, mode: 0o755 });
-  const processFile = join(paths.dir, `exec-process-${randomBytes(6).toString('hex')}`);
+  const processFile = join(paths.dir, `exec-process-${randomHex(6)}`);
   await writeFile(processFile, JSON.stringify({ ...o.process, terminal: o.terminal === true }), { mode: 0o600 });
 
   const conmon = await spawnConmon({

@@ -4,8 +4,7 @@
  * atomically (temp file + rename) after the output is drained, so a file that exists is
  * complete. Podman takes FinishedAt from the file's ctime.
  */
-import { watch, type FSWatcher } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFileSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, SkiffError } from '../util/errors.ts';
 
@@ -27,13 +26,16 @@ export function exitFilePath(exitDir: string, containerId: string): string {
   return join(exitDir, containerId);
 }
 
-/** Reads an exit file; undefined when it does not exist (yet). */
+/**
+ * Reads an exit file; undefined when it does not exist (yet). Synchronous underneath: the file
+ * is a few bytes, and node:fs/promises is not worth loading for it on every command.
+ */
 export async function readExitFile(path: string): Promise<ExitFile | undefined> {
   let text: string;
   let ctimeNs: bigint;
   try {
-    const st = await stat(path, { bigint: true });
-    text = await readFile(path, 'utf8');
+    const st = statSync(path, { bigint: true });
+    text = readFileSync(path, 'utf8');
     ctimeNs = st.ctimeNs;
   } catch (err) {
     if (errnoCode(err) === 'ENOENT') return undefined;

@@ -5,7 +5,7 @@
  *   crun: executable file `/x` not found in $PATH: No such file or directory: OCI runtime attempted to invoke a command that was not found
  *   crun: open executable: Permission denied: OCI permission denied
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { SkiffError } from '../util/errors.ts';
 
 export type OciErrorKind = 'oci-permission-denied' | 'oci-not-found' | 'oci-runtime-error';
@@ -69,7 +69,8 @@ export function ociRuntimeError(runtimeName: string, message: string, exitCode?:
 export async function readOciLogMessage(path: string): Promise<string | undefined> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    // Read synchronously: a short file, and node:fs/promises costs start-up time to load.
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }

@@ -10,13 +10,13 @@
  * staging dir or a layer dir the DB does not own; recover() removes both. Callers hold the
  * store lock around every mutation here.
  */
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import type { StateDb } from '../state/db.ts';
 import { SkiffError } from '../util/errors.ts';
 import { sha256, tapHash } from '../util/hash.ts';
+import { randomBytes, randomHex } from '../util/random.ts';
 
 export interface LayerRecord {
   readonly id: string;
@@ -141,7 +141,7 @@ export class LayerStore {
     if (opts.id && this.get(opts.id)) return this.require(opts.id);
     if (opts.parent && !this.get(opts.parent)) throw new SkiffError('internal', `parent layer ${opts.parent} is not known to the store`);
     mkdirSync(this.home, { recursive: true, mode: 0o700 });
-    const staging = join(this.home, `staging-${randomBytes(8).toString('hex')}`);
+    const staging = join(this.home, `staging-${randomHex(8)}`);
     mkdirSync(staging, { mode: 0o700 });
     try {
       const content = this.driver === 'overlay' ? join(staging, 'diff') : join(staging, 'rootfs');

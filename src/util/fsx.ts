@@ -3,14 +3,14 @@
  * root directory (what chroot or securejoin give), used wherever a path comes from an
  * untrusted source such as a layer tar.
  */
-import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode, SkiffError } from './errors.ts';
+import { randomHex } from './random.ts';
 
 /** A sibling temp name for `path`: same directory, so that rename() onto `path` is atomic. */
 export function tempPathFor(path: string): string {
-  return `${path}.tmp-${randomBytes(6).toString('hex')}`;
+  return `${path}.tmp-${randomHex(6)}`;
 }
 
 /** fsyncs a directory so that a rename or create inside it survives a crash. */

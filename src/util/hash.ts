@@ -1,8 +1,12 @@
-/** Hashing helpers with no other dependencies (kept apart from stream.ts, which loads zlib). */
-import { createHash, type Hash } from 'node:crypto';
+/**
+ * Hashing helpers with no other dependencies (kept apart from stream.ts, which loads zlib).
+ * node:crypto is loaded at the first hash, not with the module: the stores import this, and
+ * most commands (run, ps, inspect) never hash, while loading it costs milliseconds.
+ */
+import type { Hash } from 'node:crypto';
 
 export function sha256(): Hash {
-  return createHash('sha256');
+  return process.getBuiltinModule('node:crypto').createHash('sha256');
 }
 
 /** Passes chunks through while feeding them to a hash. */

@@ -6,7 +6,9 @@
  * system errors (`code` = 'ENOENT' …, negative `errno`, `syscall`, `path`), so callers test
  * failures with `errnoCode()` exactly as they do for node:fs.
  */
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { getSystemErrorMap } from 'node:util';
 
 type KoffiModule = typeof import('koffi');
@@ -27,9 +29,33 @@ interface Libc {
 
 let libc: Libc | undefined;
 
+/**
+ * koffi's native module itself. Its entry point finds the module by reading the ELF header of
+ * the Node binary and probing several directories, ~8 ms of every command that mounts; the
+ * per-platform package that npm installed beside it holds the same module at a fixed path.
+ * Falls back to the entry point wherever that path does not load.
+ */
+function loadKoffi(): KoffiModule {
+  const require = createRequire(import.meta.url);
+  const { platform, arch } = process;
+  if (platform === 'linux') {
+    try {
+      // Resolved from koffi's own directory, as its entry point does; used only when it is the
+      // build of the very koffi version installed.
+      const entry = require.resolve('koffi');
+      const { version } = JSON.parse(readFileSync(join(dirname(entry), 'package.json'), 'utf8')) as { version: string };
+      const native = createRequire(entry)(`@koromix/koffi-${platform}-${arch}/${platform}_${arch}/koffi.node`) as KoffiModule & { version?: string };
+      if (native.version === version) return native;
+    } catch {
+      // the entry point below reports what is wrong, if anything
+    }
+  }
+  return require('koffi') as KoffiModule;
+}
+
 function load(): Libc {
   if (libc) return libc;
-  const koffi = createRequire(import.meta.url)('koffi') as KoffiModule;
+  const koffi = loadKoffi();
   const lib = koffi.load('libc.so.6');
   const fn = (decl: string): NativeFn => lib.func(decl) as unknown as NativeFn;
   libc = {

@@ -8,7 +8,6 @@
  */
 import { closeSync, createReadStream, createWriteStream, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { randomBytes } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
@@ -21,6 +20,7 @@ import { decompress, detectCompression, sha256 } from '../../util/stream.ts';
 import { localName } from '../names.ts';
 import { type Descriptor, MEDIA, type Manifest, parseJson, validateConfig, validateIndex, validateManifest } from '../types.ts';
 import type { ArchiveFormat, DestinationImage, ImageSourceReader, SourceImage } from './types.ts';
+import { randomHex } from '../../util/random.ts';
 
 // ---------------------------------------------------------------------------------------------
 // A random-access view of a tar file: member name -> byte range.
@@ -316,7 +316,7 @@ export async function openArchiveSource(path: string, scratch: string): Promise<
   await fh.read(head, 0, 4, 0);
   await fh.close();
   if (detectCompression(head) !== 'none') {
-    tmpDir = join(scratch, `load-${randomBytes(6).toString('hex')}`);
+    tmpDir = join(scratch, `load-${randomHex(6)}`);
     mkdirSync(tmpDir, { mode: 0o700 });
     tarPath = join(tmpDir, 'archive.tar');
     try {
@@ -422,7 +422,7 @@ class TarFeed implements AsyncIterable<TarWriteEntry> {
 
 async function writeTarOutput(output: string, fill: (tar: TarFeed) => Promise<void>): Promise<void> {
   const toStream = output === '/dev/stdout' || output === '-';
-  const tmp = toStream ? output : join(dirname(output), `.${basename(output)}.skiff-${randomBytes(4).toString('hex')}`);
+  const tmp = toStream ? output : join(dirname(output), `.${basename(output)}.skiff-${randomHex(4)}`);
   const feed = new TarFeed();
   const sink = toStream ? process.stdout : createWriteStream(tmp, { mode: 0o644 });
   const done = pipeline(Readable.from(writeTar(feed)), sink, { end: !toStream });
@@ -453,7 +453,7 @@ async function writeDirOutput(output: string, marker: string, fill: (dir: string
       throw new SkiffError('invalid-argument', `${output} is not a containers image directory, don't want to overwrite important data`);
     }
   }
-  const tmp = join(dirname(output), `.${basename(output)}.skiff-${randomBytes(4).toString('hex')}`);
+  const tmp = join(dirname(output), `.${basename(output)}.skiff-${randomHex(4)}`);
   mkdirSync(tmp, { mode: 0o755 });
   try {
     await fill(tmp);
@@ -569,7 +569,7 @@ function dirSink(dir: string): LayoutSink {
     async putBytes(name, bytes) {
       mkdirSync(dirname(join(dir, name)), { recursive: true });
       // Written aside and renamed, so a layout is never seen with a half-written index.json.
-      const tmp = join(dirname(join(dir, name)), `.${basename(name)}.tmp-${randomBytes(4).toString('hex')}`);
+      const tmp = join(dirname(join(dir, name)), `.${basename(name)}.tmp-${randomHex(4)}`);
       writeFileSync(tmp, bytes, { mode: 0o644 });
       renameSync(tmp, join(dir, name));
     },
@@ -595,7 +595,7 @@ async function writeOciLayout(sink: LayoutSink, images: readonly DestinationImag
     index.manifests.push(d);
   };
   if (!sink.has('oci-layout')) await sink.putBytes('oci-layout', Buffer.from('{"imageLayoutVersion": "1.0.0"}'));
-  const tmpDir = join(scratch, `save-${randomBytes(6).toString('hex')}`);
+  const tmpDir = join(scratch, `save-${randomHex(6)}`);
   mkdirSync(tmpDir, { recursive: true, mode: 0o700 });
   try {
     for (const img of images) {
