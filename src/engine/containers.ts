@@ -5,7 +5,7 @@
  * State is re-read after taking the lock. No process of ours stays behind a detached
  * container: conmon watches it and runs `skiff container cleanup` when it exits.
  */
-import { appendFileSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ContainerSpec } from '../runtime/spec/types.ts';
@@ -226,7 +226,7 @@ export class ContainerService {
       terminal: c.spec.terminal,
       interactive: c.spec.stdin,
       timeout: c.spec.timeout || undefined,
-      exitCommand: engine.exitCommand(['container', 'cleanup', ...(c.spec.remove ? ['--rm'] : []), c.id]),
+      exitCommand: c.spec.remove ? removingExitCommand(p.attachedLock, engine.exitCommand(['container', 'cleanup', '--rm', c.id])) : engine.exitCommand(['container', 'cleanup', c.id]),
     });
     // Moved once it has created the container: the runtime's own cgroup moves have just
     // paid the kernel's grace period for cgroup migration, so this one is nearly free.
@@ -270,6 +270,28 @@ export class ContainerService {
       await this.startLocked(cur, undefined, { byPolicy: true });
       return true;
     });
+  }
+
+  /**
+   * For an attached `run --rm`, which removes the container itself once it exits: takes the
+   * container's attached.lock, which its exit command waits for (see removingExitCommand).
+   * Returns the release, to call once the container is removed; the kernel releases the lock
+   * if this process dies first. Does nothing where the lock cannot be taken.
+   */
+  async claimRemoval(c: ContainerRecord): Promise<() => void> {
+    const { tryFlockExclusive } = await import('../util/syscall.ts');
+    let fd: number | undefined;
+    try {
+      fd = openSync(this.paths(c.id).attachedLock, 'w', 0o600);
+      if (tryFlockExclusive(fd)) {
+        const held = fd;
+        return () => closeSync(held);
+      }
+    } catch {
+      // no lock: the exit command cleans up as it would for a detached container
+    }
+    if (fd !== undefined) closeSync(fd);
+    return () => {};
   }
 
   async start(input: string | ContainerRecord, beforeStart?: () => Promise<void>): Promise<ContainerRecord> {
@@ -618,4 +640,20 @@ async function addUserEntries(c: ContainerRecord, rootfs: string, user: string, 
     const group = read('/etc/group');
     if (group !== undefined && !parseGroup(group).some((g) => g.gid === Number(groupPart))) append('/etc/group', group, `${groupPart}:x:${groupPart}:${userPart}`);
   }
+}
+
+const SH = '/bin/sh';
+const FLOCK = '/usr/bin/flock';
+
+/**
+ * The exit command of a --rm container. When an attached `run --rm` removes the container
+ * itself, it holds the container's attached.lock while it lives: the exit command waits for
+ * that lock, then starts skiff's cleanup only if the container is still there. So after an
+ * attached run a shell and flock(1) run instead of a second skiff, which started Node and then
+ * only waited for the container's lock while the first removed it. A detached container, or
+ * one whose attached skiff died, has no lock held and is cleaned up at once.
+ */
+function removingExitCommand(lockPath: string, argv: string[]): string[] {
+  if (!existsSync(SH) || !existsSync(FLOCK)) return argv;
+  return [SH, '-c', `${FLOCK} -s "$0" true 2>/dev/null; [ -d "\${0%/*}" ] || exit 0; exec "$@"`, lockPath, ...argv];
 }

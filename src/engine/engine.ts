@@ -86,7 +86,8 @@ export class Engine {
     if (g.conmon) globals.push('--conmon', g.conmon);
     for (const f of g.runtimeFlags ?? []) globals.push('--runtime-flag', f);
     globals.push('--cgroup-manager', this.config.cgroupManager, '--events-backend', this.config.eventsBackend);
-    return [process.execPath, '--disable-warning=ExperimentalWarning', '--', script, ...globals, ...args];
+    // Node's options as bin/skiff gives them.
+    return [process.execPath, '--disable-warning=ExperimentalWarning', '--min-semi-space-size=8', '--', script, ...globals, ...args];
   }
 
   close(): void {

@@ -3,7 +3,8 @@
  *   persistent, in the graph root:  containers/<ID>/userdata/   the OCI bundle: config.json,
  *                                   ctr.log, attach, ctl, winsz, shm/
  *   volatile, in the run root:      containers/<ID>/            pidfile, conmon.pid, oci-log,
- *                                   hostname, hosts, resolv.conf, .containerenv
+ *                                   hostname, hosts, resolv.conf, .containerenv,
+ *                                   attached.lock (see attach-run.ts)
  *                                   exits/<ID>                   conmon's exit file
  *                                   locks/<ID>.lock              the container's lock
  */
@@ -23,6 +24,8 @@ export interface ContainerPaths {
   readonly hosts: string;
   readonly resolvConf: string;
   readonly containerEnv: string;
+  /** flock(2)ed by an attached `run --rm` that removes the container itself. */
+  readonly attachedLock: string;
   readonly exitDir: string;
   readonly exitFile: string;
   readonly lock: string;
@@ -45,6 +48,7 @@ export function containerPaths(config: Config, id: string): ContainerPaths {
     hosts: join(runDir, 'hosts'),
     resolvConf: join(runDir, 'resolv.conf'),
     containerEnv: join(runDir, '.containerenv'),
+    attachedLock: join(runDir, 'attached.lock'),
     exitDir,
     exitFile: join(exitDir, id),
     lock: join(config.runRoot, 'locks', `${id}.lock`),

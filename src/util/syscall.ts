@@ -25,6 +25,7 @@ interface Libc {
   readonly mount: NativeFn;
   readonly umount2: NativeFn;
   readonly chroot: NativeFn;
+  readonly flock: NativeFn;
 }
 
 let libc: Libc | undefined;
@@ -69,6 +70,7 @@ function load(): Libc {
     mount: fn('int mount(const char *source, const char *target, const char *fstype, unsigned long flags, const char *data)'),
     umount2: fn('int umount2(const char *target, int flags)'),
     chroot: fn('int chroot(const char *path)'),
+    flock: fn('int flock(int fd, int operation)'),
   };
   return libc;
 }
@@ -194,6 +196,22 @@ export function umount2(target: string, flags = 0): boolean {
   if (Number(c.umount2(target, flags)) === 0) return true;
   const err = systemError(c.koffi.errno(), 'umount2', target);
   if (err.code === 'EINVAL' || err.code === 'ENOENT') return false;
+  throw err;
+}
+
+const LOCK_EX = 2;
+const LOCK_NB = 4;
+
+/**
+ * flock(2) LOCK_EX|LOCK_NB on an open file: true when taken, false when another open file
+ * holds a lock on it. The lock lasts as long as the open file does: until it is closed or the
+ * process ends.
+ */
+export function tryFlockExclusive(fd: number): boolean {
+  const c = load();
+  if (Number(c.flock(fd, LOCK_EX | LOCK_NB)) === 0) return true;
+  const err = systemError(c.koffi.errno(), 'flock');
+  if (err.code === 'EWOULDBLOCK' || err.code === 'EAGAIN') return false;
   throw err;
 }
 

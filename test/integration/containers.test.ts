@@ -248,6 +248,30 @@ describe('the lifecycle', () => {
     assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.root), false);
   });
 
+  it('run --rm whose skiff is killed: the exit command still removes the container', async () => {
+    // An attached run --rm removes the container itself and tells its exit command so through
+    // a lock; killed, it holds no lock, and the exit command must do the removal.
+    const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'run', '--rm', '--name', 'killed-rm', 'busybox', 'sleep', '1'], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !/^killed-rm Up/m.test(sb.ok(['ps', '--format', '{{.Names}} {{.Status}}'])); i++) spawnSync('sleep', ['0.05']);
+    assert.match(sb.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^killed-rm Up/m);
+    p.kill('SIGKILL');
+    await new Promise((r) => p.once('exit', r));
+    let left = 'killed-rm';
+    for (let i = 0; i < 100 && left.includes('killed-rm'); i++) {
+      spawnSync('sleep', ['0.1']);
+      left = sb.ok(['ps', '-a', '--format', '{{.Names}}']);
+    }
+    assert.doesNotMatch(left, /killed-rm/);
+    assert.equal(readFileSync('/proc/self/mountinfo', 'utf8').includes(sb.root), false);
+  });
+
+  it('run --rm leaves no process behind once it returns', () => {
+    sb.ok(['run', '--rm', '--name', 'gone-rm', 'busybox', 'true']);
+    spawnSync('sleep', ['0.2']);
+    const ps = spawnSync('ps', ['-eo', 'args'], { encoding: 'utf8' }).stdout;
+    assert.equal(ps.split('\n').filter((l) => l.includes(sb.runroot)).length, 0, ps);
+  });
+
   it('rm -f gives a running container its stop timeout before SIGKILL, with Podman\'s warning', () => {
     sb.ok(['run', '-d', '--name', 'slow', '--stop-timeout', '1', 'busybox', 'sleep', '60']);
     const t0 = Date.now();

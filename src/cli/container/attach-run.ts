@@ -33,12 +33,26 @@ export async function asRunStartError(e: unknown): Promise<unknown> {
 }
 
 export async function runAttached(ctx: CommandContext, engine: Engine, c: ContainerRecord, opts: AttachRunOptions): Promise<number> {
+  // With --rm this process removes the container; the claim, held until it has, spares the
+  // exit command from starting a second skiff for it (ContainerService.claimRemoval).
+  let releaseRemoval = () => {};
+  try {
+    return await attachAndWait(ctx, engine, c, opts, (release) => {
+      releaseRemoval = release;
+    });
+  } finally {
+    releaseRemoval();
+  }
+}
+
+async function attachAndWait(ctx: CommandContext, engine: Engine, c: ContainerRecord, opts: AttachRunOptions, claimed: (release: () => void) => void): Promise<number> {
   const svc = engine.containers;
   const bundle = svc.paths(c.id).bundle;
   let session: AttachSession | undefined;
   const { attach } = await import('../../runtime/attach.ts');
   try {
     await svc.start(c, async () => {
+      if (c.spec.remove) claimed(await svc.claimRemoval(c));
       session = await attach({
         socketPath: join(bundle, 'attach'),
         ctlPath: join(bundle, 'ctl'),
