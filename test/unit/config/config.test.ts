@@ -1,13 +1,14 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import { resolveConfig } from '../../../src/config/config.ts';
 import { SkiffError } from '../../../src/util/errors.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-config-'));
 const none = join(dir, 'none');
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('resolveConfig', () => {
   it('rootful defaults keep skiff\'s own store', () => {
