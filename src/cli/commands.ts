@@ -40,6 +40,10 @@ const diff = lazy(() => import('./container/diff.ts'));
 const attachCmd = lazy(() => import('./container/attach.ts'));
 const mountCmd = async () => (await import('./container/mount.ts')).mountCommand;
 const unmountCmd = async () => (await import('./container/mount.ts')).unmountCommand;
+const cp = lazy(() => import('./container/cp.ts'));
+const stats = lazy(() => import('./container/stats.ts'));
+const top = lazy(() => import('./container/top.ts'));
+const info = lazy(() => import('./system/info.ts'));
 
 const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'attach', short: 'Attach to a running container', load: attachCmd },
@@ -50,7 +54,7 @@ const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'prune', short: 'Remove all non running containers', load: lazy(() => import('./container/prune.ts')) },
   { name: 'unmount', aliases: ['umount'], short: 'Unmount working container\'s root filesystem', load: unmountCmd },
   { name: 'cleanup', short: 'Clean up network and mountpoints of one or more containers', load: lazy(() => import('./container/cleanup.ts')) },
-  { name: 'cp', short: 'Copy files/folders between a container and the local filesystem', load: lazy(() => import('./container/cp.ts')) },
+  { name: 'cp', short: 'Copy files/folders between a container and the local filesystem', load: cp },
   { name: 'create', short: 'Create but do not start a container', load: create },
   { name: 'exec', short: 'Run a process in a running container', load: exec },
   { name: 'exists', short: 'Check if a container exists in local storage', load: lazy(() => import('./container/exists.ts')) },
@@ -65,9 +69,9 @@ const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'rm', short: 'Remove one or more containers', load: rm },
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'start', short: 'Start one or more containers', load: start },
-  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: lazy(() => import('./container/stats.ts')) },
+  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: stats },
   { name: 'stop', short: 'Stop one or more containers', load: stop },
-  { name: 'top', short: 'Display the running processes of a container', load: lazy(() => import('./container/top.ts')) },
+  { name: 'top', short: 'Display the running processes of a container', load: top },
   { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'wait', short: 'Block on one or more containers', load: wait },
 ];
@@ -76,7 +80,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'attach', short: 'Attach to a running container', load: attachCmd },
   { name: 'commit', short: 'Create new image based on the changed container', load: commit },
   { name: 'container', short: 'Manage containers', subcommands: CONTAINER_COMMANDS },
-  { name: 'cp', short: 'Copy files/folders between a container and the local filesystem', load: lazy(() => import('./container/cp.ts')) },
+  { name: 'cp', short: 'Copy files/folders between a container and the local filesystem', load: cp },
   { name: 'create', short: 'Create but do not start a container', load: create },
   { name: 'diff', short: 'Display the changes to the object\'s file system', load: diff },
   { name: 'exec', short: 'Run a process in a running container', load: exec },
@@ -103,7 +107,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   },
   { name: 'images', short: 'List images in local storage', load: images },
   { name: 'import', short: 'Import a tarball to create a filesystem image', load: imp },
-  { name: 'info', short: 'Display skiff system information', load: lazy(() => import('./system/info.ts')) },
+  { name: 'info', short: 'Display skiff system information', load: info },
   { name: 'inspect', short: 'Display the configuration of object denoted by ID', load: inspect },
   { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
   { name: 'load', short: 'Load image(s) from a tar archive', load },
@@ -118,15 +122,15 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'save', short: 'Save image(s) to an archive', load: save },
   { name: 'start', short: 'Start one or more containers', load: start },
-  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: lazy(() => import('./container/stats.ts')) },
+  { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: stats },
   { name: 'stop', short: 'Stop one or more containers', load: stop },
   {
     name: 'system',
     short: 'Manage skiff',
-    subcommands: [{ name: 'info', short: 'Display skiff system information', load: lazy(() => import('./system/info.ts')) }],
+    subcommands: [{ name: 'info', short: 'Display skiff system information', load: info }],
   },
   { name: 'tag', short: 'Add an additional name to a local image', load: tag },
-  { name: 'top', short: 'Display the running processes of a container', load: lazy(() => import('./container/top.ts')) },
+  { name: 'top', short: 'Display the running processes of a container', load: top },
   { name: 'unmount', aliases: ['umount'], short: 'Unmount working container\'s root filesystem', load: unmountCmd },
   { name: 'unpause', short: 'Unpause the processes in one or more containers', load: unpause },
   { name: 'untag', short: 'Remove a name from a local image', load: untag },

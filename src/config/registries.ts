@@ -22,7 +22,6 @@ import { parse as parseToml } from 'smol-toml';
 import { SkiffError, errnoCode, isSkiffError } from '../util/errors.ts';
 import {
   formatReference,
-  goQuote,
   isDomain,
   isRegistryDomain,
   normalizeName,
@@ -33,6 +32,7 @@ import {
   withDefaultTag,
   type ImageReference,
 } from '../image/reference.ts';
+import { goQuote } from '../util/goquote.ts';
 
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
 export const SHORT_NAME_MODES: readonly ShortNameMode[] = ['enforcing', 'permissive', 'disabled'];

@@ -39,6 +39,7 @@ import { readTar } from '../storage/tar/reader.ts';
 import { writeTar } from '../storage/tar/writer.ts';
 import { type ErrorCode, errnoCode, isSkiffError, SkiffError } from '../util/errors.ts';
 import type { FileLock } from '../util/lock.ts';
+import { selfCommand } from '../util/self.ts';
 import { decompress } from '../util/stream.ts';
 import {
   archiveTop,
@@ -46,7 +47,6 @@ import {
   type Destination,
   dirName,
   fromMount,
-  goQuote,
   locateInMounts,
   type PathInfo,
   type PathMount,
@@ -60,6 +60,7 @@ import {
   type Transfer,
 } from './copy-plan.ts';
 import type { Engine } from './engine.ts';
+import { goQuote } from '../util/goquote.ts';
 
 export interface CopyOptions {
   /** The two arguments as the user typed them: `[CONTAINER:]PATH`, `-` for a tar stream. */
@@ -537,8 +538,8 @@ interface CopierChild {
 
 /** Starts this skiff as a copier chroot()ed into `root` (see storage/copier.ts). */
 function startCopier(root: string, req: CopierRequest, stdin: 'pipe' | 'ignore'): CopierChild {
-  const args = [...process.execArgv, process.argv[1] as string, 'cp', `--copier=${req.op}`, root, JSON.stringify(req)];
-  const child = spawn(process.execPath, args, { stdio: [stdin, 'pipe', 'pipe'] });
+  const [node, ...args] = selfCommand(['cp', `--copier=${req.op}`, root, JSON.stringify(req)]);
+  const child = spawn(node as string, args, { stdio: [stdin, 'pipe', 'pipe'] });
   const errChunks: Buffer[] = [];
   let errBytes = 0;
   child.stderr?.on('data', (b: Buffer) => {

@@ -483,7 +483,6 @@ function readExit(path: string): { code: number; at: number } | undefined {
   }
 }
 
-
 /** The files Podman generates for a container (REFERENCE §3, "Generated files"). */
 function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
   const hostname = c.spec.hostname ?? c.id.slice(0, 12);

@@ -16,6 +16,7 @@
  */
 import { posix } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
+import { goQuote } from '../util/goquote.ts';
 
 export interface CopyArg {
   /** The container named before ':', or '' for a host path. */
@@ -41,11 +42,6 @@ export function parseCopyArgs(source: string, dest: string): { source: CopyArg; 
     throw new SkiffError('invalid-argument', `invalid arguments ${goQuote(source)}, ${goQuote(dest)}: you must specify paths`);
   }
   return { source: s, dest: d };
-}
-
-/** Go's %q for the strings users type (printable text: JSON's escaping agrees). */
-export function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 /** Whether the user's path asks for a directory's contents (`dir/.`, `.`). */

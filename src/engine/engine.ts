@@ -5,6 +5,7 @@
  */
 import { type Config, resolveConfig } from '../config/config.ts';
 import { SkiffError } from '../util/errors.ts';
+import { selfCommand } from '../util/self.ts';
 import { ContainerService } from './containers.ts';
 import { findExecutable } from '../util/which.ts';
 import { ImageService } from './images.ts';
@@ -79,15 +80,13 @@ export class Engine {
    */
   exitCommand(args: readonly string[]): string[] {
     const g = this.#global;
-    const script = process.argv[1];
     const globals = ['--root', this.config.graphRoot, '--runroot', this.config.runRoot, '--runtime', this.config.runtime];
     if (g.storageDriver) globals.push('--storage-driver', g.storageDriver);
     for (const o of g.storageOpts ?? []) globals.push('--storage-opt', o);
     if (g.conmon) globals.push('--conmon', g.conmon);
     for (const f of g.runtimeFlags ?? []) globals.push('--runtime-flag', f);
     globals.push('--cgroup-manager', this.config.cgroupManager, '--events-backend', this.config.eventsBackend);
-    // Node's options as bin/skiff gives them.
-    return [process.execPath, '--disable-warning=ExperimentalWarning', '--min-semi-space-size=8', '--', script, ...globals, ...args];
+    return selfCommand([...globals, ...args]);
   }
 
   close(): void {

@@ -153,7 +153,6 @@ export class Store {
   }
 }
 
-
 function overlaySupported(): boolean {
   try {
     return existsSync('/proc/filesystems') && /\toverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));

@@ -4,11 +4,7 @@
  */
 import type { Hash } from 'node:crypto';
 import { SkiffError } from '../util/errors.ts';
-
-/** node:crypto's createHash, loaded on first use (see util/hash.ts). */
-function createHash(algorithm: string): Hash {
-  return process.getBuiltinModule('node:crypto').createHash(algorithm);
-}
+import { createHash } from '../util/hash.ts';
 
 /** Algorithms skiff can verify, with the length of their lowercase hex encoding. */
 export type DigestAlgorithm = 'sha256' | 'sha384' | 'sha512';

@@ -223,7 +223,6 @@ export function conmonEnvironment(rt: ConmonRuntime, pipeFds: Record<string, num
   return out;
 }
 
-
 /** A spawned conmon whose first process has not been released yet. */
 export interface SpawnedConmon {
   readonly child: ChildProcess;

@@ -36,6 +36,7 @@ import {
   type ProcStatus,
 } from './procfs.ts';
 import { parseGroup, parsePasswd, readDatabase, resolveInRootfs } from './spec/user.ts';
+import { devMajor, devMinor } from '../util/devnum.ts';
 
 /** A descriptor neither ps's AIX set nor psgo's own; Podman then runs ps(1) in the container. */
 export class UnknownDescriptorError extends SkiffError {
@@ -65,8 +66,8 @@ interface HostProcess {
 }
 
 interface Tty {
-  readonly major: bigint;
-  readonly minor: bigint;
+  readonly major: number;
+  readonly minor: number;
   readonly path: string;
 }
 
@@ -157,9 +158,8 @@ function findHost(p: ContainerProcess, ctx: Context): HostProcess | undefined {
 }
 
 function findTty(ttyNr: number, ctx: Context): string {
-  const nr = BigInt(ttyNr);
-  const major = (nr >> 8n) & 0xfffn;
-  const minor = (nr & 0xffn) | ((nr >> 12n) & 0xfff00n);
+  const major = devMajor(BigInt(ttyNr));
+  const minor = devMinor(BigInt(ttyNr));
   const ttys = ctx.ttys();
   if (ttys === undefined) return '';
   const t = ttys.find((x) => x.major === major && x.minor === minor);
@@ -410,10 +410,7 @@ function containerTtys(root: string): Tty[] | undefined {
   for (const path of paths) {
     const st = lstatSync(`${root}${path}`, { bigint: true, throwIfNoEntry: false });
     if (!st?.isCharacterDevice()) continue;
-    // glibc's dev_t layout.
-    const major = ((st.rdev >> 8n) & 0xfffn) | ((st.rdev >> 32n) & ~0xfffn);
-    const minor = (st.rdev & 0xffn) | ((st.rdev >> 12n) & ~0xffn);
-    out.push({ major, minor, path });
+    out.push({ major: devMajor(st.rdev), minor: devMinor(st.rdev), path });
   }
   return out;
 }

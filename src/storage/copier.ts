@@ -15,13 +15,11 @@ import { lstatSync, readlinkSync, type Stats } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { SkiffError } from '../util/errors.ts';
-import { ScopedResolver } from '../util/fsx.ts';
+import { components, MAX_SYMLINK_HOPS, ScopedResolver } from '../util/fsx.ts';
 import { chrootInto } from '../util/syscall.ts';
 import { extractArchive } from './apply.ts';
 import { type DirTarOptions, pathEntry, type TarWriteEntry, treeEntries, writeTar } from './tar/writer.ts';
-
-/** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
-const MAX_SYMLINK_HOPS = 40;
+import { goQuote } from '../util/goquote.ts';
 
 /** What a lookup inside a root found. Paths are absolute, '/' being the root. */
 export type PathLookup =
@@ -34,10 +32,6 @@ export type PathLookup =
     };
 
 const NOT_FOUND = 'no such file or directory';
-
-function components(path: string): string[] {
-  return path.split('/').filter((c) => c !== '' && c !== '.');
-}
 
 function absolute(rel: string): string {
   return rel === '' ? '/' : `/${rel}`;
@@ -116,7 +110,7 @@ function isExcluded(rel: string, exclude: readonly string[]): boolean {
 /** A tar of what `req.path` names inside `root`. */
 export async function* archiveInRoot(root: string, req: ArchiveRequest): AsyncGenerator<Buffer> {
   const found = lookupInRoot(root, req.path);
-  if (!found.found) throw new SkiffError('no-such-object', `${JSON.stringify(req.path)}: ${found.error}`);
+  if (!found.found) throw new SkiffError('no-such-object', `${goQuote(req.path)}: ${found.error}`);
   const rel = components(found.path).join('/');
   const exclude = req.exclude ?? [];
   if (isExcluded(rel, exclude)) {
@@ -126,7 +120,7 @@ export async function* archiveInRoot(root: string, req: ArchiveRequest): AsyncGe
       yield* writeTar([]);
       return;
     }
-    throw new SkiffError('no-such-object', `copied no items: ${JSON.stringify(req.path)} is in /dev, /proc or /sys, which are not copied`);
+    throw new SkiffError('no-such-object', `copied no items: ${goQuote(req.path)} is in /dev, /proc or /sys, which are not copied`);
   }
   const host = rel === '' ? root : `${root.replace(/\/+$/, '')}/${rel}`;
   const owner = req.owner;
@@ -150,7 +144,7 @@ export function* topEntries(host: string, st: Stats, top: string | null, opts: D
     return;
   }
   const entry = pathEntry(host, top, st, opts, links);
-  if (entry === undefined) throw new SkiffError('invalid-argument', `${JSON.stringify(host)}: a socket cannot be copied`);
+  if (entry === undefined) throw new SkiffError('invalid-argument', `${goQuote(host)}: a socket cannot be copied`);
   yield entry;
   if (st.isDirectory()) yield* treeEntries(host, { ...opts, prefix: top }, links);
 }
@@ -168,7 +162,7 @@ export interface ExtractRequest {
 /** Extracts the tar `source` into `req.dir` inside `root`; nothing outside root is touched. */
 export async function extractInRoot(root: string, req: ExtractRequest, source: AsyncIterable<Uint8Array>): Promise<void> {
   const dir = new ScopedResolver(root).resolveDir(components(req.dir).join('/'));
-  if (dir.kind !== 'dir') throw new SkiffError('no-such-object', `${JSON.stringify(req.dir)}: ${dir.kind === 'missing' ? NOT_FOUND : 'not a directory'}`);
+  if (dir.kind !== 'dir') throw new SkiffError('no-such-object', `${goQuote(req.dir)}: ${dir.kind === 'missing' ? NOT_FOUND : 'not a directory'}`);
   const owner = req.owner;
   await extractArchive(source, {
     root,

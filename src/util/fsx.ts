@@ -56,10 +56,10 @@ export function removeAll(path: string): void {
 }
 
 /** Linux's limit on symlinks followed while resolving one path (MAXSYMLINKS). */
-const MAX_SYMLINK_HOPS = 40;
+export const MAX_SYMLINK_HOPS = 40;
 
-/** Splits a slash-separated path into its non-empty components (`.` kept for the caller). */
-function components(path: string): string[] {
+/** Splits a slash-separated path into its non-empty components, `.` dropped. */
+export function components(path: string): string[] {
   return path.split('/').filter((c) => c !== '' && c !== '.');
 }
 

@@ -5,8 +5,12 @@
  */
 import type { Hash } from 'node:crypto';
 
+export function createHash(algorithm: string): Hash {
+  return process.getBuiltinModule('node:crypto').createHash(algorithm);
+}
+
 export function sha256(): Hash {
-  return process.getBuiltinModule('node:crypto').createHash('sha256');
+  return createHash('sha256');
 }
 
 /** Passes chunks through while feeding them to a hash. */

@@ -11,8 +11,9 @@
  * /proc/locks.
  */
 import { readFileSync, statSync, truncateSync } from 'node:fs';
-import type { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import { SkiffError } from './errors.ts';
+import { devMajor, devMinor } from './devnum.ts';
 
 const POLL_MS = 25;
 const SQLITE_BUSY = 5;
@@ -23,19 +24,17 @@ function sqliteCode(err: unknown): number | undefined {
   return typeof code === 'number' ? code & 0xff : undefined;
 }
 
-let sqlite: typeof import('node:sqlite') | undefined;
 function openDb(path: string): DatabaseSync {
-  sqlite ??= process.getBuiltinModule('node:sqlite') as typeof import('node:sqlite');
   // timeout 0: a busy lock fails at once and is retried here, asynchronously.
-  return new sqlite.DatabaseSync(path, { timeout: 0 });
+  return new DatabaseSync(path, { timeout: 0 });
 }
 
 /** PIDs holding POSIX locks on `path`, from /proc/locks (for the timeout message). */
 function holders(path: string): number[] {
   try {
-    const st = statSync(path);
-    const major = Math.floor(st.dev / 256) & 0xfff;
-    const minor = (st.dev & 0xff) | ((st.dev >> 12) & ~0xff);
+    const st = statSync(path, { bigint: true });
+    const major = devMajor(st.dev);
+    const minor = devMinor(st.dev);
     const inode = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
     const pids = new Set<number>();
     for (const line of readFileSync('/proc/locks', 'utf8').split('\n')) {

@@ -4,20 +4,16 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { busyboxTar, Podman, Sandbox, SKIFF } from './harness.ts';
+import { importBusybox, Podman, Sandbox, SKIFF } from './harness.ts';
 
 const sb = new Sandbox('skiff-ctr');
 const podman = new Podman();
 
 before(() => {
-  const tar = join(sb.dir, 'rootfs.tar');
-  writeFileSync(tar, busyboxTar());
-  utimesSync(tar, 0, 0);
-  sb.ok(['import', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  podman.ok(['import', '-q', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
+  importBusybox(sb, podman);
 });
 after(() => {
   sb.skiff(['rm', '-a', '-f']);
@@ -251,7 +247,7 @@ describe('the lifecycle', () => {
   it('run --rm whose skiff is killed: the exit command still removes the container', async () => {
     // An attached run --rm removes the container itself and tells its exit command so through
     // a lock; killed, it holds no lock, and the exit command must do the removal.
-    const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'run', '--rm', '--name', 'killed-rm', 'busybox', 'sleep', '1'], { stdio: 'ignore' });
+    const p = spawn(SKIFF, sb.args(['run', '--rm', '--name', 'killed-rm', 'busybox', 'sleep', '1']), { stdio: 'ignore' });
     for (let i = 0; i < 100 && !/^killed-rm Up/m.test(sb.ok(['ps', '--format', '{{.Names}} {{.Status}}'])); i++) spawnSync('sleep', ['0.05']);
     assert.match(sb.ok(['ps', '--format', '{{.Names}} {{.Status}}']), /^killed-rm Up/m);
     p.kill('SIGKILL');
@@ -321,11 +317,11 @@ describe('the lifecycle', () => {
   it('20 concurrent run --rm all succeed and leave nothing behind', async () => {
     const runs = Array.from({ length: 20 }, (_, i) =>
       new Promise<{ code: number | null; out: string }>((resolve) => {
-        const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'run', '--rm', 'busybox', 'echo', `n${i}`], { stdio: ['ignore', 'pipe', 'pipe'] });
+        const p = spawn(SKIFF, sb.args(['run', '--rm', 'busybox', 'echo', `n${i}`]), { stdio: ['ignore', 'pipe', 'pipe'] });
         let out = '';
         p.stdout.on('data', (d) => (out += d));
         const timer = setTimeout(() => p.kill('SIGKILL'), 120_000);
-        p.on('exit', (code) => {
+        p.on('close', (code) => {
           clearTimeout(timer);
           resolve({ code, out });
         });
@@ -338,10 +334,10 @@ describe('the lifecycle', () => {
       for (let i = 0; i < 20 && !done; i++) {
         listings.push(
           await new Promise((resolve) => {
-            const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'ps', '-a', '--format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+            const p = spawn(SKIFF, sb.args(['ps', '-a', '--format', 'json']), { stdio: ['ignore', 'pipe', 'pipe'] });
             let out = '';
             p.stdout.on('data', (d) => (out += d));
-            p.on('exit', (code) => resolve({ code, out }));
+            p.on('close', (code) => resolve({ code, out }));
           }),
         );
       }

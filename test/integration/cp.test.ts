@@ -17,7 +17,6 @@ import { busyboxTar, Podman, type Result, Sandbox, SKIFF } from './harness.ts';
 
 const sb = new Sandbox('skiff-cp');
 const podman = new Podman();
-const podmanTmp = join(podman.dir, 'tmp');
 const T0 = 1_000_000_000;
 /** Container-side targets: /w/c0 … /w/c<N-1>, each with existdir/ and existfile, one per case. */
 const SLOTS = 100;
@@ -29,8 +28,7 @@ function runIn(engine: Engine, cwd: string, args: readonly string[], input?: str
   const here = process.cwd();
   process.chdir(cwd);
   try {
-    // Podman gets a private tmpdir: other suites' podman share /run/libpod and reset it.
-    return engine === 's' ? sb.skiff(args, { input }) : podman.run(['--tmpdir', podmanTmp, ...args], { input });
+    return engine === 's' ? sb.skiff(args, { input }) : podman.run(args, { input });
   } finally {
     process.chdir(here);
   }
@@ -38,12 +36,10 @@ function runIn(engine: Engine, cwd: string, args: readonly string[], input?: str
 
 /** runIn without waiting, so that both engines run one case at the same time. */
 function runAsync(engine: Engine, cwd: string, args: readonly string[], input?: Buffer): Promise<Result> {
-  const [cmd, argv, env] =
-    engine === 's'
-      ? [SKIFF, ['--root', sb.root, '--runroot', sb.runroot, ...args], {}]
-      : ['podman', ['--root', join(podman.dir, 'root'), '--runroot', join(podman.dir, 'run'), '--tmpdir', podmanTmp, ...args], { CONTAINERS_CONF: join(podman.dir, 'containers.conf') }];
+  const [cmd, ...argv] = engine === 's' ? [SKIFF, ...sb.args(args)] : podman.argv(args);
+  const env = engine === 's' ? {} : podman.env;
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, argv, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(cmd as string, argv, { cwd, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (b: Buffer) => out.push(b));
@@ -154,7 +150,6 @@ before(async () => {
   mkdirSync(hostSrc);
   hostFixture(hostSrc);
   mkdirSync(work);
-  mkdirSync(podmanTmp);
   const tar = imageFixture();
   // Both engines set up at once; each one's steps in order.
   const setUp = async (e: Engine): Promise<void> => {
@@ -552,7 +547,7 @@ describe('cp cannot be led out of a container (skiff)', () => {
     // container's root as its own, so the kernel resolves every path inside it. Seen here on
     // the copier of a copy held mid-way (its output is not read, so it blocks writing).
     const id = sb.ok(['inspect', '--format', '{{.ID}}', 'e']).trim();
-    const cp = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'cp', 'e:/bin/busybox', '-'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const cp = spawn(SKIFF, sb.args(['cp', 'e:/bin/busybox', '-']), { stdio: ['ignore', 'pipe', 'pipe'] });
     try {
       // Polled until the copier is seen in its root (it starts outside, and blocks once in).
       let roots: string[] = [];

@@ -5,11 +5,11 @@
  * both sides, without failing the suite, until skiff is fixed.
  */
 import assert from 'node:assert/strict';
-import { utimesSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isDeepStrictEqual } from 'node:util';
-import { busyboxTar, Podman, run, Sandbox, SKIFF, type Result } from './harness.ts';
+import { importBusybox, Podman, run, Sandbox, SKIFF, type Result } from './harness.ts';
 
 type Stream = 'stdout' | 'stderr' | 'code';
 type Argv = readonly string[];
@@ -65,7 +65,7 @@ function withNetworkNone(args: Argv): Argv {
 
 function onBoth(args: Argv, input?: string, timeout = 30): { s: Result; p: Result } {
   const argv = withNetworkNone(args);
-  const s = run('timeout', ['-k', '2', String(timeout), SKIFF, '--root', sb.root, '--runroot', sb.runroot, ...argv], { input });
+  const s = run('timeout', ['-k', '2', String(timeout), SKIFF, ...sb.args(argv)], { input });
   return { s, p: podman.run(argv, { input }) };
 }
 
@@ -403,14 +403,9 @@ const groups: readonly { readonly title: string; readonly cases: readonly Case[]
 ];
 
 before(() => {
-  const tar = join(sb.dir, 'rootfs.tar');
-  writeFileSync(tar, busyboxTar());
-  utimesSync(tar, 0, 0);
   writeFileSync(envFile, 'X=1\n# a comment\nY=two words\n\n');
-  sb.ok(['import', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  podman.ok(['import', '-q', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  sb.ok(['import', tar, 'localhost/nocmd:latest']);
-  podman.ok(['import', '-q', tar, 'localhost/nocmd:latest']);
+  importBusybox(sb, podman);
+  importBusybox(sb, podman, [], 'localhost/nocmd:latest');
   const fixtures: [Argv, number][] = [
     [['run', '-d', '--name', 'fx-run', '--label', 'team=a', '-e', 'FOO=bar', 'busybox', 'sleep', '1000'], 0],
     [['run', '--name', 'fx-exit', '--label', 'team=b', 'busybox', 'sh', '-c', 'echo one; echo two; echo three >&2; exit 3'], 3],

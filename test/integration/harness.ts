@@ -3,7 +3,7 @@
  * processes, each skiff test in a private store (--root/--runroot under a temp dir).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -42,8 +42,13 @@ export class Sandbox {
     mkdirSync(this.root);
   }
 
+  /** skiff's arguments for this store, for tests that spawn SKIFF themselves. */
+  args(args: readonly string[] = []): string[] {
+    return ['--root', this.root, '--runroot', this.runroot, ...args];
+  }
+
   skiff(args: readonly string[], opts: { input?: string | Buffer; env?: NodeJS.ProcessEnv } = {}): Result {
-    return run(SKIFF, ['--root', this.root, '--runroot', this.runroot, ...args], opts);
+    return run(SKIFF, this.args(args), opts);
   }
 
   /** Runs skiff and fails with its stderr unless it exits 0. */
@@ -85,6 +90,21 @@ export function busyboxTar(): Buffer {
   return rootfsCache;
 }
 
+/**
+ * Imports the busybox rootfs as `name` into both stores, with the same `--change`s and the same
+ * tarball (mtime 0, so the two images' layers are alike).
+ */
+export function importBusybox(sb: Sandbox, podman: Podman, changes: readonly string[] = ['CMD ["/bin/sh"]'], name = 'localhost/busybox:latest'): void {
+  const tar = join(sb.dir, 'rootfs.tar');
+  if (!existsSync(tar)) {
+    writeFileSync(tar, busyboxTar());
+    utimesSync(tar, 0, 0);
+  }
+  const flags = changes.flatMap((c) => ['--change', c]);
+  sb.ok(['import', ...flags, tar, name]);
+  podman.ok(['import', '-q', ...flags, tar, name]);
+}
+
 /** Real podman with a private store, configured as these machines need (REFERENCE, DESIGN §6a). */
 export class Podman {
   readonly dir: string;
@@ -99,10 +119,23 @@ export class Podman {
     this.#env = { CONTAINERS_CONF: conf };
   }
 
+  /**
+   * The command line of podman on this store, for tests that spawn it themselves (with `env`).
+   * A private --tmpdir too: libpod's default (/run/libpod) is shared by every podman, and one
+   * store's `system reset` there makes the others believe the host rebooted.
+   */
+  argv(args: readonly string[] = []): string[] {
+    return ['podman', '--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--tmpdir', join(this.dir, 'tmp'), ...args];
+  }
+
+  /** The environment podman needs here, on top of the test's own. */
+  get env(): NodeJS.ProcessEnv {
+    return this.#env;
+  }
+
   run(args: readonly string[], opts: { input?: string | Buffer } = {}): Result {
-    // A private --tmpdir too: libpod's default (/run/libpod) is shared by every podman, and one
-    // store's `system reset` there makes the others believe the host rebooted.
-    return run('podman', ['--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--tmpdir', join(this.dir, 'tmp'), ...args], { ...opts, env: this.#env });
+    const [cmd, ...argv] = this.argv(args);
+    return run(cmd as string, argv, { ...opts, env: this.#env });
   }
 
   ok(args: readonly string[], opts: { input?: string | Buffer } = {}): string {

@@ -37,7 +37,7 @@ describe('crash recovery', () => {
     const { SKIFF } = await import('./harness.ts');
     const runOne = (n: number) =>
       new Promise<number>((resolve) => {
-        const p = spawn(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'import', '--change', `ENV N=${n}`, '-', `localhost/par:${n}`], { stdio: ['pipe', 'ignore', 'inherit'] });
+        const p = spawn(SKIFF, sb.args(['import', '--change', `ENV N=${n}`, '-', `localhost/par:${n}`]), { stdio: ['pipe', 'ignore', 'inherit'] });
         p.stdin.end(busyboxTar());
         p.on('exit', (code) => resolve(code ?? 1));
       });

@@ -7,28 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { busyboxTar, Podman, type Result, Sandbox, SKIFF } from './harness.ts';
+import { importBusybox, Podman, type Result, Sandbox, SKIFF } from './harness.ts';
 
 const sb = new Sandbox('skiff-top');
 const podman = new Podman();
-/**
- * Podman's default tmpdir (/run/libpod) is shared by every Podman store on the machine, and
- * `podman system reset` in another test's cleanup deletes its `alive` file: Podman then takes
- * the machine for rebooted and marks this store's running containers exited. A tmpdir of our
- * own keeps this file's containers out of other tests' resets, and ours out of theirs.
- */
-const podmanTmp = join(podman.dir, 'tmp');
-const reference = {
-  run: (args: readonly string[]): Result => podman.run(['--tmpdir', podmanTmp, ...args]),
-  ok(args: readonly string[]): string {
-    const r = this.run(args);
-    if (r.code !== 0) throw new Error(`podman ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-    return r.stdout;
-  },
-};
 
 /** Containers made the same way on both, in this order, so `--latest` picks the same one. */
 const CONTAINERS: readonly (readonly string[])[] = [
@@ -39,26 +24,20 @@ const CONTAINERS: readonly (readonly string[])[] = [
 ];
 
 before(() => {
-  const tar = join(sb.dir, 'rootfs.tar');
-  writeFileSync(tar, busyboxTar());
-  utimesSync(tar, 0, 0);
-  sb.ok(['import', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  reference.ok(['import', '-q', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  for (const engine of [sb, reference]) {
+  importBusybox(sb, podman);
+  for (const engine of [sb, podman]) {
     engine.ok(['create', '--network', 'none', '--name', 'created', 'busybox', 'sleep', '1000']);
     for (const args of CONTAINERS) engine.ok(['run', '-d', '--network', 'none', ...args]);
   }
 });
 after(async () => {
   sb.skiff(['rm', '-a', '-f', '-t', '0']);
-  reference.run(['rm', '-a', '-f', '-t', '0']);
+  podman.run(['rm', '-a', '-f', '-t', '0']);
   // conmon runs each engine's `container cleanup` after a container exits; removing the stores
   // under those commands would have them create the stores again.
   await processesGone([sb.dir, podman.dir]);
   sb.cleanup();
-  // Not podman.cleanup(): its reset would use, and wipe, the shared default tmpdir.
-  reference.run(['system', 'reset', '-f']);
-  rmSync(podman.dir, { recursive: true, force: true });
+  podman.cleanup();
 });
 
 /** Waits (up to 10 s) until no process has any of the paths in its command line. */
@@ -78,7 +57,7 @@ async function processesGone(paths: readonly string[]): Promise<void> {
 }
 
 function both(args: readonly string[]): { s: Result; p: Result } {
-  return { s: sb.skiff(args), p: reference.run(args) };
+  return { s: sb.skiff(args), p: podman.run(args) };
 }
 
 /** The same stdout, stderr and exit code as podman. */
@@ -223,7 +202,7 @@ describe('stats --no-stream, as podman stats', () => {
   });
 
   it('streams a report per interval without --no-stream', () => {
-    const r = spawnSync(SKIFF, ['--root', sb.root, '--runroot', sb.runroot, 'stats', '--interval', '1', '--format', '{{.Name}} {{.PIDS}}', 'idle'], {
+    const r = spawnSync(SKIFF, sb.args(['stats', '--interval', '1', '--format', '{{.Name}} {{.PIDS}}', 'idle']), {
       encoding: 'utf8',
       timeout: 3000,
     });

@@ -6,10 +6,8 @@
  * afterwards, Ctrl-C as a keystroke for the container's terminal, exit codes, detach keys.
  */
 import assert from 'node:assert/strict';
-import { rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { busyboxTar, Podman, type Result, run, Sandbox, SKIFF } from './harness.ts';
+import { importBusybox, Podman, type Result, Sandbox, SKIFF } from './harness.ts';
 import { Pty } from './pty.ts';
 
 const sb = new Sandbox('skiff-tty');
@@ -25,33 +23,24 @@ interface Engine {
 
 const skiff: Engine = {
   name: 'skiff',
-  argv: [SKIFF, '--root', sb.root, '--runroot', sb.runroot],
+  argv: [SKIFF, ...sb.args()],
   env: {},
   cli: (args) => sb.skiff(args),
 };
-// Its own --tmpdir too: podman's default (/run/libpod) is shared by every podman store on the
-// machine, and another test's `system reset` there makes this one "refresh" its containers.
-const podmanArgv = ['podman', '--root', join(podman.dir, 'root'), '--runroot', join(podman.dir, 'run'), '--tmpdir', join(podman.dir, 'tmp')];
-// The containers.conf that harness.ts's Podman writes for this machine (DESIGN §6a).
-const podmanEnv = { CONTAINERS_CONF: join(podman.dir, 'containers.conf') };
 const reference: Engine = {
   name: 'podman',
-  argv: podmanArgv,
-  env: podmanEnv,
-  cli: (args) => run(podmanArgv[0] as string, [...podmanArgv.slice(1), ...args], { env: podmanEnv }),
+  argv: podman.argv(),
+  env: podman.env as Record<string, string>,
+  cli: (args) => podman.run(args),
 };
 
 before(() => {
-  const tar = join(sb.dir, 'rootfs.tar');
-  writeFileSync(tar, busyboxTar());
-  sb.ok(['import', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
-  ok(reference, ['import', '-q', '--change', 'CMD ["/bin/sh"]', tar, 'localhost/busybox:latest']);
+  importBusybox(sb, podman);
 });
 after(() => {
   sb.skiff(['rm', '-a', '-f', '-t', '0']);
   sb.cleanup();
-  reference.cli(['system', 'reset', '-f']);
-  rmSync(podman.dir, { recursive: true, force: true });
+  podman.cleanup();
 });
 
 const pause = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -4,25 +4,17 @@
  * removal with rm -v / --rm / volume rm -f, and volumes that mount a filesystem.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { busyboxTar, Podman, Sandbox } from './harness.ts';
+import { importBusybox, Podman, Sandbox } from './harness.ts';
 
 const sb = new Sandbox('skiff-vol');
 const podman = new Podman();
 
 before(() => {
-  const tar = join(sb.dir, 'rootfs.tar');
-  writeFileSync(tar, busyboxTar());
-  utimesSync(tar, 0, 0);
-  for (const [name, changes] of [
-    ['localhost/busybox:latest', ['CMD ["/bin/sh"]']],
-    ['localhost/bbvol:latest', ['CMD ["/bin/sh"]', 'VOLUME /data']],
-  ] as const) {
-    sb.ok(['import', ...changes.flatMap((c) => ['--change', c]), tar, name]);
-    podman.ok(['import', '-q', ...changes.flatMap((c) => ['--change', c]), tar, name]);
-  }
+  importBusybox(sb, podman);
+  importBusybox(sb, podman, ['CMD ["/bin/sh"]', 'VOLUME /data'], 'localhost/bbvol:latest');
   // An image with a directory owned by 1000:1000, mode 0750, holding a file: for copy-up.
   const mk = ['sh', '-c', 'mkdir -p /owned/sub && echo seed > /owned/f && echo deep > /owned/sub/g && chown -R 1000:1000 /owned && chmod 750 /owned'];
   sb.ok(['run', '--name', 'mk', 'busybox', ...mk]);

@@ -33,56 +33,50 @@ export async function asRunStartError(e: unknown): Promise<unknown> {
 }
 
 export async function runAttached(ctx: CommandContext, engine: Engine, c: ContainerRecord, opts: AttachRunOptions): Promise<number> {
-  // With --rm this process removes the container; the claim, held until it has, spares the
-  // exit command from starting a second skiff for it (ContainerService.claimRemoval).
-  let releaseRemoval = () => {};
-  try {
-    return await attachAndWait(ctx, engine, c, opts, (release) => {
-      releaseRemoval = release;
-    });
-  } finally {
-    releaseRemoval();
-  }
-}
-
-async function attachAndWait(ctx: CommandContext, engine: Engine, c: ContainerRecord, opts: AttachRunOptions, claimed: (release: () => void) => void): Promise<number> {
   const svc = engine.containers;
   const bundle = svc.paths(c.id).bundle;
   let session: AttachSession | undefined;
   const { attach } = await import('../../runtime/attach.ts');
+  // With --rm this process removes the container; the claim, held until it has, spares the
+  // exit command from starting a second skiff for it (ContainerService.claimRemoval).
+  let releaseRemoval = () => {};
   try {
-    await svc.start(c, async () => {
-      if (c.spec.remove) claimed(await svc.claimRemoval(c));
-      session = await attach({
-        socketPath: join(bundle, 'attach'),
-        ctlPath: join(bundle, 'ctl'),
-        streams: { stdin: opts.stdin && c.spec.stdin ? (ctx.stdin as NodeJS.ReadableStream & import('node:stream').Readable) : undefined, stdout: ctx.stdout as import('node:stream').Writable, stderr: ctx.stderr as import('node:stream').Writable },
-        detachKeys: opts.detachKeys,
-        tty: c.spec.terminal,
+    try {
+      await svc.start(c, async () => {
+        if (c.spec.remove) releaseRemoval = await svc.claimRemoval(c);
+        session = await attach({
+          socketPath: join(bundle, 'attach'),
+          ctlPath: join(bundle, 'ctl'),
+          streams: { stdin: opts.stdin && c.spec.stdin ? (ctx.stdin as NodeJS.ReadableStream & import('node:stream').Readable) : undefined, stdout: ctx.stdout as import('node:stream').Writable, stderr: ctx.stderr as import('node:stream').Writable },
+          detachKeys: opts.detachKeys,
+          tty: c.spec.terminal,
+        });
       });
-    });
-  } catch (e) {
-    session?.close();
-    if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
-    if (e instanceof SkiffError && opts.startError !== undefined) throw new SkiffError(e.code, e.message, { exitCode: opts.startError });
-    throw await asRunStartError(e);
-  }
-  const handlers: [NodeJS.Signals, () => void][] = [];
-  if (opts.sigProxy) {
-    for (const sig of PROXIED_SIGNALS) {
-      const h = () => void svc.kill(c, SIGNAL_NUMBERS[sig]).catch(() => {});
-      process.on(sig, h);
-      handlers.push([sig, h]);
+    } catch (e) {
+      session?.close();
+      if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
+      if (e instanceof SkiffError && opts.startError !== undefined) throw new SkiffError(e.code, e.message, { exitCode: opts.startError });
+      throw await asRunStartError(e);
     }
-  }
-  try {
-    const result = session ? await session.done : { detached: false };
-    // Detached: the container runs on; Podman prints nothing.
-    if (result.detached) return 0;
-    const code = await svc.wait(c);
-    if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
-    return code;
+    const handlers: [NodeJS.Signals, () => void][] = [];
+    if (opts.sigProxy) {
+      for (const sig of PROXIED_SIGNALS) {
+        const h = () => void svc.kill(c, SIGNAL_NUMBERS[sig]).catch(() => {});
+        process.on(sig, h);
+        handlers.push([sig, h]);
+      }
+    }
+    try {
+      const result = session ? await session.done : { detached: false };
+      // Detached: the container runs on; Podman prints nothing.
+      if (result.detached) return 0;
+      const code = await svc.wait(c);
+      if (c.spec.remove) await svc.remove(c, { force: true, volumes: true }).catch(() => {});
+      return code;
+    } finally {
+      for (const [sig, h] of handlers) process.off(sig, h);
+    }
   } finally {
-    for (const [sig, h] of handlers) process.off(sig, h);
+    releaseRemoval();
   }
 }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { SkiffError } from '../../util/errors.ts';
 import type { CommandSpec } from '../command.ts';
+import { checkTargets } from './each.ts';
 
 export const command: CommandSpec = {
   use: 'logs [options] CONTAINER [CONTAINER...]',
@@ -18,8 +19,7 @@ export const command: CommandSpec = {
     { name: 'until', type: 'string', usage: 'Show logs until TIMESTAMP' },
   ],
   async run(ctx) {
-    if (!ctx.flags.latest && ctx.args.length === 0) throw new SkiffError('bad-arguments', 'specify at least one container name or ID to log');
-    if (ctx.flags.latest && ctx.args.length > 0) throw new SkiffError('bad-arguments', '--latest and containers cannot be used together');
+    checkTargets(ctx, { latest: ctx.flags.latest as boolean, noTargets: 'specify at least one container name or ID to log' });
     const engine = await ctx.engine();
     const svc = engine.containers;
     const targets = ctx.flags.latest ? [svc.latest()] : ctx.args.map((a) => svc.resolve(a));

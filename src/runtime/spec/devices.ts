@@ -7,6 +7,7 @@ import { lstatSync, readdirSync, statSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { join } from 'node:path';
 import { errnoCode, SkiffError } from '../../util/errors.ts';
+import { devMajor, devMinor } from '../../util/devnum.ts';
 
 export interface HostDevice {
   path: string;
@@ -22,15 +23,6 @@ export interface HostDevice {
 const S_IFMT = 0o170000;
 const S_IFCHR = 0o020000;
 const S_IFBLK = 0o060000;
-
-/** glibc's gnu_dev_major/minor: the 64-bit dev_t splits its numbers in two parts each. */
-export function devMajor(rdev: bigint): number {
-  return Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn & 0xffffffffn));
-}
-
-export function devMinor(rdev: bigint): number {
-  return Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn & 0xffffffffn));
-}
 
 function fromStats(path: string, st: BigIntStats): HostDevice | undefined {
   const mode = Number(st.mode);

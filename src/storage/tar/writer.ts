@@ -11,6 +11,7 @@ import type { Stats } from 'node:fs';
 import { errnoCode, SkiffError } from '../../util/errors.ts';
 import { lgetxattr, llistxattr } from '../../util/syscall.ts';
 import type { EntryType } from './reader.ts';
+import { devMajor, devMinor } from '../../util/devnum.ts';
 
 const BLOCK = 512;
 const MAX_OCTAL_7 = 0o7777777;
@@ -370,9 +371,7 @@ function readXattrs(path: string, opts: DirTarOptions): Map<string, Uint8Array> 
 
 function devNumbers(path: string): { devmajor: number; devminor: number } {
   const rdev = lstatSync(path, { bigint: true }).rdev;
-  const major = Number(((rdev >> 8n) & 0xfffn) | ((rdev >> 32n) & ~0xfffn));
-  const minor = Number((rdev & 0xffn) | ((rdev >> 12n) & ~0xffn));
-  return { devmajor: major, devminor: minor };
+  return { devmajor: devMajor(rdev), devminor: devMinor(rdev) };
 }
 
 function isOverlayWhiteout(path: string, st: Stats, whiteouts: 'trusted' | 'user'): boolean {

@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import {
   familiarString,
   formatReference,
-  goQuote,
   isReference,
   isShortName,
   normalizeLocalName,
@@ -19,6 +18,7 @@ import {
 } from '../../../src/image/reference.ts';
 import { resolveShortName, type RegistriesConfig } from '../../../src/config/registries.ts';
 import { isSkiffError } from '../../../src/util/errors.ts';
+import { goQuote } from '../../../src/util/goquote.ts';
 
 const H32 = '0'.repeat(32);
 const H64 = '0'.repeat(64);
