@@ -138,6 +138,12 @@ describe('volumes in containers', () => {
     same(['volume', 'rm', 'ov', 'tv', 'nv']);
   });
 
+  it('takes a named volume through --mount type=volume, read-only with ro', () => {
+    same(['run', '--rm', '--mount', 'type=volume,source=mnt-vol,target=/d', 'busybox', 'sh', '-c', 'echo x > /d/f']);
+    same(['run', '--rm', '--mount', 'type=volume,src=mnt-vol,dst=/e,ro', 'busybox', 'sh', '-c', 'cat /e/f; touch /e/g 2>/dev/null || echo read-only'], { stderr: true });
+    assert.ok(listVolumes('skiff').includes('mnt-vol'));
+  });
+
   it('leaves copy-up out with nocopy', () => {
     same(['run', '--rm', '-v', 'nc:/etc:nocopy', 'busybox', 'ls', '/etc']);
     same(['volume', 'rm', 'nc']);
