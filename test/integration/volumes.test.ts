@@ -142,6 +142,7 @@ describe('volumes in containers', () => {
     same(['run', '--rm', '--mount', 'type=volume,source=mnt-vol,target=/d', 'busybox', 'sh', '-c', 'echo x > /d/f']);
     same(['run', '--rm', '--mount', 'type=volume,src=mnt-vol,dst=/e,ro', 'busybox', 'sh', '-c', 'cat /e/f; touch /e/g 2>/dev/null || echo read-only'], { stderr: true });
     assert.ok(listVolumes('skiff').includes('mnt-vol'));
+    same(['volume', 'rm', 'mnt-vol']);
   });
 
   it('leaves copy-up out with nocopy', () => {
