@@ -12,6 +12,8 @@ const imageInspect = lazy(() => import('./image/inspect.ts'));
 const history = lazy(() => import('./image/history.ts'));
 const imp = lazy(() => import('./image/import.ts'));
 const load = lazy(() => import('./image/load.ts'));
+const pull = lazy(() => import('./image/pull.ts'));
+const push = lazy(() => import('./image/push.ts'));
 const save = lazy(() => import('./image/save.ts'));
 const tag = lazy(() => import('./image/tag.ts'));
 const untag = lazy(() => import('./image/untag.ts'));
@@ -98,6 +100,9 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'list', aliases: ['ls'], short: 'List images in local storage', load: images },
       { name: 'load', short: 'Load image(s) from a tar archive', load },
       { name: 'prune', short: 'Remove unused images', load: prune },
+      { name: 'pull', short: 'Pull an image from a registry', load: pull },
+  { name: 'push', short: 'Push an image to a specified destination', load: push },
+      { name: 'push', short: 'Push an image to a specified destination', load: push },
       { name: 'rm', short: 'Removes one or more images from local storage', load: rmi },
       { name: 'save', short: 'Save image(s) to an archive', load: save },
       { name: 'tag', short: 'Add an additional name to a local image', load: tag },
@@ -115,6 +120,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
   { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
   { name: 'ps', short: 'List containers', load: ps },
+  { name: 'pull', short: 'Pull an image from a registry', load: pull },
+  { name: 'push', short: 'Push an image to a specified destination', load: push },
   { name: 'rename', short: 'Rename an existing container', load: rename },
   { name: 'restart', short: 'Restart one or more containers', load: restart },
   { name: 'rm', short: 'Remove one or more containers', load: rm },

@@ -5,6 +5,7 @@
 import type { Engine } from '../engine/engine.ts';
 import type { GlobalOptions } from '../engine/options.ts';
 import { SkiffError } from '../util/errors.ts';
+import { goQuote } from '../util/goquote.ts';
 import { VERSION } from '../version.ts';
 import type { ArgsRule, CommandContext, CommandEntry, CommandSpec, Io } from './command.ts';
 import { COMMANDS, findCommand } from './commands.ts';
@@ -180,7 +181,8 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
       global,
       out,
       err,
-      warn: (m) => err(`time="${new Date().toISOString().slice(0, 19)}Z" level=warning msg="${m}"\n`),
+      // logrus quotes the message as Go's %q does: inner quotes come out as \".
+      warn: (m) => err(`time="${new Date().toISOString().slice(0, 19)}Z" level=warning msg=${goQuote(m)}\n`),
       engine: async () => {
         if (!engine) {
           const { Engine } = await import('../engine/engine.ts');

@@ -124,7 +124,8 @@ export class ImageStore {
 
   /**
    * Records an image whose layers are already in the layer store. If the image exists, it
-   * gains the names and digests; names move from any image that had them (like `tag`).
+   * gains the names and digests, and the new manifest becomes its own; names move from any
+   * image that had them (like `tag`).
    */
   add(img: NewImage): ImageRecord {
     const configDigest = this.#blobs.put(img.config);
@@ -149,6 +150,9 @@ export class ImageStore {
           now,
           size,
         );
+      } else {
+        // As containers/storage: the manifest written last is the image's manifest (its Digest).
+        this.#db.run('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?', manifestDigest, img.manifestMediaType, id);
       }
       for (const d of [manifestDigest, ...(img.extraDigests ?? [])]) {
         this.#db.run('INSERT OR IGNORE INTO image_digests (image_id, digest) VALUES (?, ?)', id, d);

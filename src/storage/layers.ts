@@ -88,6 +88,16 @@ export interface CreateLayerOptions {
   readonly compressedSize?: number;
 }
 
+/** A layer extracted by stage(), not yet in the store. */
+export interface StagedLayer {
+  readonly dir: string;
+  readonly diffDigest: string;
+  readonly diffSize: number;
+  readonly contentSize: number;
+  /** vfs only: the parent whose copy the staged tree starts from. */
+  readonly vfsParent: string | null;
+}
+
 export class LayerStore {
   readonly driver: StorageDriverName;
   readonly home: string;
@@ -141,10 +151,24 @@ export class LayerStore {
     if (opts.id && this.get(opts.id)) return this.require(opts.id);
     if (opts.parent && !this.get(opts.parent)) throw new SkiffError('internal', `parent layer ${opts.parent} is not known to the store`);
     mkdirSync(this.home, { recursive: true, mode: 0o700 });
-    const staging = join(this.home, `staging-${randomHex(8)}`);
-    mkdirSync(staging, { mode: 0o700 });
+    const staged = await this.stage(join(this.home, `staging-${randomHex(8)}`), opts.tar, { parent: opts.parent, expectedDiffDigest: opts.expectedDiffDigest });
     try {
-      const content = this.driver === 'overlay' ? join(staging, 'diff') : join(staging, 'rootfs');
+      return this.commit(staged, { id: opts.id, parent: opts.parent, compressedDigest: opts.compressedDigest, compressedSize: opts.compressedSize });
+    } finally {
+      rmSync(staged.dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Extracts a layer into `dir` (which must not exist; on the store's filesystem) without
+   * touching the store: pulls run this for several layers at once, outside the store lock.
+   * Only overlay layers can be staged before their parent is stored; a vfs layer is a copy of
+   * its parent plus its own changes, so `parent` must be stored already.
+   */
+  async stage(dir: string, tar: AsyncIterable<Uint8Array>, opts: { parent: string | null; expectedDiffDigest?: string }): Promise<StagedLayer> {
+    mkdirSync(dir, { mode: 0o700 });
+    try {
+      const content = this.driver === 'overlay' ? join(dir, 'diff') : join(dir, 'rootfs');
       // Extraction code loads only when a layer is written: listing commands never need it.
       const [{ applyLayer }, { createSplitWriter }] = await Promise.all([import('./apply.ts'), import('./tar/split.ts')]);
       if (this.driver === 'vfs' && opts.parent) {
@@ -157,11 +181,11 @@ export class LayerStore {
       }
       const hash = sha256();
       const counter = { bytes: 0 };
-      const split = await createSplitWriter(join(staging, 'tar-split.gz'));
+      const split = await createSplitWriter(join(dir, 'tar-split.gz'));
       const format = this.driver === 'vfs' ? 'vfs' : this.#rootless ? 'overlay-rootless' : 'overlay';
       let size: number;
       try {
-        ({ size } = await applyLayer(tapHash(opts.tar, hash, counter), { dest: content, format, rootless: this.#rootless, split }));
+        ({ size } = await applyLayer(tapHash(tar, hash, counter), { dest: content, format, rootless: this.#rootless, split }));
         await split.close();
       } catch (e) {
         await split.abort();
@@ -171,54 +195,72 @@ export class LayerStore {
       if (opts.expectedDiffDigest && opts.expectedDiffDigest !== diffDigest) {
         throw new SkiffError('digest-mismatch', `layer content digest ${diffDigest} does not match the expected diffID ${opts.expectedDiffDigest}`);
       }
-      const id = opts.id ?? chainLayerId(opts.parent, diffDigest);
-      const existing = this.get(id);
-      if (existing) return existing;
-      const link = newLinkName();
-      if (this.driver === 'overlay') {
-        writeFileSync(join(staging, 'link'), link);
-        if (opts.parent) {
-          const lowers = [this.require(opts.parent).link, ...this.#lowerLinks(opts.parent)].map((l) => `l/${l}`);
-          writeFileSync(join(staging, 'lower'), lowers.join(':'));
-        }
-      }
-      const final = join(this.home, id);
-      rmSync(final, { recursive: true, force: true }); // an orphan of a crash: the DB does not own it
-      renameSync(staging, final);
-      if (this.driver === 'overlay') {
-        mkdirSync(join(this.home, 'l'), { recursive: true, mode: 0o700 });
-        symlinkSync(`../${id}/diff`, join(this.home, 'l', link));
-      }
-      const record: LayerRecord = {
-        id,
-        parent: opts.parent,
-        driver: this.driver,
-        link,
-        diffDigest,
-        diffSize: counter.bytes,
-        compressedDigest: opts.compressedDigest ?? null,
-        compressedSize: opts.compressedSize ?? null,
-        contentSize: size,
-        created: Date.now(),
-      };
-      this.#db.run(
-        `INSERT INTO layers (id, parent, driver, link, diff_digest, diff_size, compressed_digest, compressed_size, content_size, created)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        record.id,
-        record.parent,
-        record.driver,
-        record.link,
-        record.diffDigest,
-        record.diffSize,
-        record.compressedDigest,
-        record.compressedSize,
-        record.contentSize,
-        record.created,
-      );
-      return record;
-    } finally {
-      rmSync(staging, { recursive: true, force: true });
+      return { dir, diffDigest, diffSize: counter.bytes, contentSize: size, vfsParent: this.driver === 'vfs' ? opts.parent : null };
+    } catch (e) {
+      rmSync(dir, { recursive: true, force: true });
+      throw e;
     }
+  }
+
+  /**
+   * Moves a staged layer into the store and records it (with the store lock held). The staged
+   * directory is consumed; when the layer is already stored, the existing record is returned
+   * and the caller removes the staged directory.
+   */
+  commit(staged: StagedLayer, opts: { id?: string; parent: string | null; compressedDigest?: string; compressedSize?: number }): LayerRecord {
+    if (opts.parent && !this.get(opts.parent)) throw new SkiffError('internal', `parent layer ${opts.parent} is not known to the store`);
+    if (this.driver === 'vfs' && staged.vfsParent !== opts.parent) throw new SkiffError('internal', 'a vfs layer was staged on another parent');
+    const id = opts.id ?? chainLayerId(opts.parent, staged.diffDigest);
+    const existing = this.get(id);
+    if (existing) return existing;
+    mkdirSync(this.home, { recursive: true, mode: 0o700 });
+    const link = newLinkName();
+    if (this.driver === 'overlay') {
+      writeFileSync(join(staged.dir, 'link'), link);
+      if (opts.parent) {
+        const lowers = [this.require(opts.parent).link, ...this.#lowerLinks(opts.parent)].map((l) => `l/${l}`);
+        writeFileSync(join(staged.dir, 'lower'), lowers.join(':'));
+      }
+    }
+    const final = join(this.home, id);
+    rmSync(final, { recursive: true, force: true }); // an orphan of a crash: the DB does not own it
+    renameSync(staged.dir, final);
+    if (this.driver === 'overlay') {
+      mkdirSync(join(this.home, 'l'), { recursive: true, mode: 0o700 });
+      symlinkSync(`../${id}/diff`, join(this.home, 'l', link));
+    }
+    const record: LayerRecord = {
+      id,
+      parent: opts.parent,
+      driver: this.driver,
+      link,
+      diffDigest: staged.diffDigest,
+      diffSize: staged.diffSize,
+      compressedDigest: opts.compressedDigest ?? null,
+      compressedSize: opts.compressedSize ?? null,
+      contentSize: staged.contentSize,
+      created: Date.now(),
+    };
+    this.#db.run(
+      `INSERT INTO layers (id, parent, driver, link, diff_digest, diff_size, compressed_digest, compressed_size, content_size, created)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      record.id,
+      record.parent,
+      record.driver,
+      record.link,
+      record.diffDigest,
+      record.diffSize,
+      record.compressedDigest,
+      record.compressedSize,
+      record.contentSize,
+      record.created,
+    );
+    return record;
+  }
+
+  /** Remembers the compressed blob a push made of a layer that had none recorded. */
+  recordCompressed(id: string, digest: string, size: number): void {
+    this.#db.run('UPDATE layers SET compressed_digest = ?, compressed_size = ? WHERE id = ? AND compressed_digest IS NULL', digest, size, id);
   }
 
   #lowerLinks(id: string): string[] {

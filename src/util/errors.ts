@@ -25,6 +25,11 @@ export type ErrorCode =
   | 'oci-runtime-error' // any other failure of the OCI runtime (Podman's ErrOCIRuntime)
   | 'conmon-failed' // conmon did not start, broke its protocol, or timed out
   | 'timeout' // a bounded wait ran out
+  | 'registry' // a registry answered with an error, or broke the protocol
+  | 'registry-unreachable' // no connection to a registry (refused, TLS, name lookup)
+  | 'unauthorized' // a registry wants credentials that were not given or were refused
+  | 'manifest-unknown' // the registry has no such image (tag or digest)
+  | 'blocked' // registries.conf blocks the registry
   | 'io'
   | 'internal';
 

@@ -1,0 +1,54 @@
+import { SkiffError } from '../../util/errors.ts';
+import type { CommandSpec } from '../command.ts';
+import { REGISTRY_FLAGS, registryAccess } from './pull.ts';
+
+export const command: CommandSpec = {
+  use: 'push [options] IMAGE [DESTINATION]',
+  long: 'Pushes a source image to a specified destination.\n\n  The Image "DESTINATION" uses a "transport":"details" format. See skiff-push(1) section "DESTINATION" for the expected format.',
+  examples: ['skiff push imageID docker://registry.example.com/repository:tag', 'skiff push imageID oci-archive:/path/to/layout:image:tag'],
+  args: { kind: 'range', min: 1, max: 2 },
+  flags: [
+    ...REGISTRY_FLAGS,
+    { name: 'compress', type: 'bool', usage: "Compress tarball image layers when pushing to a directory using the 'dir' transport. (default is same compression type as source)" },
+    { name: 'compression-format', type: 'string', usage: 'compression format to use' },
+    { name: 'compression-level', type: 'int', usage: 'compression level to use', default: -1 },
+    { name: 'digestfile', type: 'string', usage: 'Write the digest of the pushed image to the specified file' },
+    { name: 'disable-content-trust', type: 'bool', usage: 'This is a Docker specific option and is a NOOP' },
+    { name: 'force-compression', type: 'bool', usage: 'Use the specified compression algorithm even if the destination contains a differently-compressed variant already' },
+    { name: 'format', short: 'f', type: 'string', usage: 'Manifest type (oci, v2s2, or v2s1) to use in the destination (default is manifest type of source, with fallbacks)' },
+    { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pushing images' },
+    { name: 'remove-signatures', type: 'bool', usage: 'Discard any pre-existing signatures in the image' },
+  ],
+  async run(ctx) {
+    const f = ctx.flags;
+    const format = f.format as string;
+    if (format && format !== 'oci' && format !== 'v2s2') {
+      if (format === 'v2s1') throw new SkiffError('unsupported', 'Docker schema 1 manifests are not supported: use --format oci or v2s2');
+      throw new SkiffError('invalid-argument', `unknown format ${JSON.stringify(format)}. Choose one of the supported formats: 'oci', 'v2s2', or 'v2s1'`);
+    }
+    const compression = f['compression-format'] as string;
+    if (compression && compression !== 'gzip' && compression !== 'zstd') throw new SkiffError('invalid-argument', `unsupported compression format ${compression}`);
+    const level = f['compression-level'] as number;
+    const source = ctx.args[0];
+    const destination = ctx.args[1] ?? source;
+    const engine = await ctx.engine();
+    const { isOtherTransport } = await import('../../engine/pull-policy.ts');
+    if (isOtherTransport(destination)) {
+      const { copyToTransport } = await import('../../engine/transports.ts');
+      await copyToTransport(engine, source, destination);
+      return;
+    }
+    const { pushImage } = await import('../../engine/push.ts');
+    const { copyReporter } = await import('../progress.ts');
+    await pushImage(engine, source, destination, {
+      ...(await registryAccess(ctx)),
+      format: (format || undefined) as 'oci' | 'v2s2' | undefined,
+      compression: (compression || undefined) as 'gzip' | 'zstd' | undefined,
+      compressionLevel: level >= 0 ? level : undefined,
+      forceCompression: f['force-compression'] as boolean,
+      digestFile: (f.digestfile as string) || undefined,
+      removeSignatures: f['remove-signatures'] as boolean,
+      reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
+    });
+  },
+};

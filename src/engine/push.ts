@@ -1,0 +1,241 @@
+/**
+ * `push` to a registry. Each layer is either reused or uploaded:
+ *  - reused when its compressed blob is known (the blob it was pulled as, or the one an earlier
+ *    push made) and the registry has it (HEAD) or can link it from another repository of the
+ *    same registry (a cross-repository mount);
+ *  - else compressed from the stored layer as it streams to the registry, the digest computed
+ *    on the way and given in the closing PUT.
+ * A pulled image pushed unchanged keeps its manifest byte for byte, so its digest is the same
+ * on both registries. The store is read under a shared lock: no layer is removed mid-push.
+ */
+import { writeFileSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { type ImageReference, normalizeName } from '../image/reference.ts';
+import type { ImageRecord } from '../image/store.ts';
+import type { RegistryClient } from '../image/transport/registry/client.ts';
+import { type Descriptor, type Manifest, MEDIA } from '../image/types.ts';
+import type { LayerRecord } from '../storage/layers.ts';
+import { SkiffError, isSkiffError } from '../util/errors.ts';
+import { sha256 } from '../util/stream.ts';
+import type { Engine } from './engine.ts';
+import { repoOf } from './images.ts';
+import { type CopyReporter, SILENT } from './pull.ts';
+import { openClient, type RegistryAccess } from './registry-access.ts';
+
+export type ManifestFormat = 'oci' | 'v2s2';
+export type CompressionFormat = 'gzip' | 'zstd';
+
+export interface PushOptions extends RegistryAccess {
+  readonly format?: ManifestFormat;
+  readonly compression?: CompressionFormat;
+  readonly compressionLevel?: number;
+  /** Compress again even where a compressed blob is known (`--force-compression`). */
+  readonly forceCompression?: boolean;
+  readonly digestFile?: string;
+  readonly removeSignatures?: boolean;
+  readonly reporter?: CopyReporter;
+}
+
+const PARALLEL_UPLOADS = 6;
+
+const LAYER_TYPES: Record<ManifestFormat, Record<CompressionFormat, string>> = {
+  oci: { gzip: MEDIA.ociLayerGzip, zstd: MEDIA.ociLayerZstd },
+  v2s2: { gzip: MEDIA.dockerLayerGzip, zstd: '' },
+};
+
+/** The registry reference a push goes to: `docker://NAME`, or a plain name with a registry. */
+export function pushDestination(input: string): ImageReference {
+  const name = input.startsWith('docker://') ? input.slice('docker://'.length) : input;
+  return normalizeName(name);
+}
+
+/** Pushes a stored image; returns the manifest digest the registry now has. */
+export async function pushImage(engine: Engine, source: string, destination: string, opts: PushOptions = {}): Promise<string> {
+  const reporter = opts.reporter ?? SILENT;
+  const image = engine.images.resolve(source);
+  const dest = pushDestination(destination);
+  const compression = opts.compression ?? 'gzip';
+  const client = openClient({ registry: dest.domain, repository: dest.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull,push' });
+  const store = engine.store;
+  try {
+    const digest = await store.read(async () => {
+      const original = store.images.manifest(image);
+      const format = opts.format ?? (image.manifestMediaType === MEDIA.dockerManifest ? 'v2s2' : 'oci');
+      if (format === 'v2s2' && compression === 'zstd') throw new SkiffError('invalid-argument', 'zstd compression is not supported with the Docker v2s2 manifest format: use --format oci');
+      const layers = store.layers.chain(image.topLayer).reverse();
+      try {
+        await client.ping();
+      } catch (e) {
+        throw wrap(e, `pinging container registry ${dest.domain}`);
+      }
+      reporter.line('Getting image source signatures');
+      const descriptors = await uploadLayers(engine, client, original, layers, format, compression, opts, reporter);
+      const configBytes = store.images.configBytes(image);
+      const configDesc: Descriptor = { mediaType: format === 'oci' ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: `sha256:${image.id}`, size: configBytes.length };
+      const bar = reporter.blob('config', configDesc.digest, configDesc.size);
+      if (!(await client.hasBlob(configDesc.digest).catch((e: unknown) => Promise.reject(wrap(e, 'checking the config blob'))))) {
+        await client.uploadBlob(oneChunk(configBytes), () => configDesc.digest).catch((e: unknown) => Promise.reject(wrap(e, 'writing blob')));
+      }
+      bar.advance(configBytes.length);
+      bar.done();
+      reporter.line('Writing manifest to image destination');
+      const { bytes, mediaType } = manifestFor(image, original, store.images.manifestBytes(image), format, configDesc, descriptors);
+      const reference = dest.digest ?? dest.tag ?? 'latest';
+      await client.putManifest(reference, bytes, mediaType).catch((e: unknown) => Promise.reject(wrap(e, 'writing manifest')));
+      reporter.line('Storing signatures');
+      return `sha256:${sha256().update(bytes).digest('hex')}`;
+    });
+    if (opts.digestFile) writeFileSync(opts.digestFile, digest);
+    return digest;
+  } finally {
+    client.close();
+  }
+}
+
+function wrap(e: unknown, what: string): unknown {
+  if (isSkiffError(e) && !e.message.startsWith(what)) return new SkiffError(e.code, `${what}: ${e.message}`, { cause: e });
+  return e;
+}
+
+async function* oneChunk(bytes: Buffer): AsyncGenerator<Uint8Array> {
+  yield bytes;
+}
+
+/**
+ * The original manifest when nothing changed (same format, every layer reused as it was
+ * described), else a new one in the asked format.
+ */
+function manifestFor(image: ImageRecord, original: Manifest, originalBytes: Buffer, format: ManifestFormat, config: Descriptor, layers: Descriptor[]): { bytes: Buffer; mediaType: string } {
+  const originalFormat: ManifestFormat | undefined = image.manifestMediaType === MEDIA.dockerManifest ? 'v2s2' : image.manifestMediaType === MEDIA.ociManifest ? 'oci' : undefined;
+  const same =
+    originalFormat === format &&
+    original.config.digest === config.digest &&
+    original.layers.length === layers.length &&
+    original.layers.every((l, i) => l.digest === layers[i].digest && l.mediaType === layers[i].mediaType && l.size === layers[i].size);
+  if (same) return { bytes: originalBytes, mediaType: image.manifestMediaType };
+  const mediaType = format === 'oci' ? MEDIA.ociManifest : MEDIA.dockerManifest;
+  const doc = {
+    schemaVersion: 2,
+    mediaType,
+    config,
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.digest, size: l.size })),
+  };
+  return { bytes: Buffer.from(JSON.stringify(doc)), mediaType };
+}
+
+/** Uploads (or reuses) every layer, PARALLEL_UPLOADS at a time; descriptors in layer order. */
+async function uploadLayers(
+  engine: Engine,
+  client: RegistryClient,
+  original: Manifest,
+  layers: LayerRecord[],
+  format: ManifestFormat,
+  compression: CompressionFormat,
+  opts: PushOptions,
+  reporter: CopyReporter,
+): Promise<Descriptor[]> {
+  const wantedType = LAYER_TYPES[format][compression];
+  const out: Descriptor[] = new Array(layers.length);
+  const mountFrom = mountCandidates(engine, client);
+  let next = 0;
+  let failure: unknown;
+  const bars = layers.map((l) => reporter.blob('blob', known(l, original)?.digest ?? l.diffDigest, known(l, original)?.size));
+  const worker = async (): Promise<void> => {
+    while (failure === undefined && next < layers.length) {
+      const i = next++;
+      const layer = layers[i];
+      try {
+        out[i] = await pushLayer(engine, client, layer, known(layer, original), wantedType, compression, opts, mountFrom, bars[i]);
+      } catch (e) {
+        failure ??= wrap(e, `writing blob ${layer.diffDigest}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_UPLOADS, layers.length) }, worker));
+  if (failure !== undefined) throw failure;
+  return out;
+}
+
+/** The compressed blob a layer is known by, with the media type it was described with. */
+function known(layer: LayerRecord, original: Manifest): Descriptor | undefined {
+  if (!layer.compressedDigest || layer.compressedSize === null) return undefined;
+  const described = original.layers.find((d) => d.digest === layer.compressedDigest);
+  // A digest not in the image's manifest was recorded by an earlier push, which writes gzip.
+  return { mediaType: described?.mediaType ?? MEDIA.ociLayerGzip, digest: layer.compressedDigest, size: layer.compressedSize };
+}
+
+function compressionOf(mediaType: string): CompressionFormat | 'none' {
+  if (mediaType.endsWith('gzip')) return 'gzip';
+  if (mediaType.endsWith('zstd')) return 'zstd';
+  return 'none';
+}
+
+async function pushLayer(
+  engine: Engine,
+  client: RegistryClient,
+  layer: LayerRecord,
+  blob: Descriptor | undefined,
+  wantedType: string,
+  compression: CompressionFormat,
+  opts: PushOptions,
+  mountFrom: readonly string[],
+  bar: ReturnType<CopyReporter['blob']>,
+): Promise<Descriptor> {
+  if (blob && !opts.forceCompression && compressionOf(blob.mediaType) === compression) {
+    const reuse: Descriptor = { mediaType: sameFamily(blob.mediaType, wantedType), digest: blob.digest, size: blob.size };
+    if (await client.hasBlob(blob.digest)) {
+      bar.done('skipped: already exists');
+      return reuse;
+    }
+    for (const from of mountFrom) {
+      if (await client.mountBlob(blob.digest, from)) {
+        bar.done('skipped: already exists');
+        return reuse;
+      }
+    }
+  }
+  const hash = sha256();
+  let size = 0;
+  const zlib = await import('node:zlib');
+  const level = opts.compressionLevel;
+  const compressor =
+    compression === 'gzip'
+      ? zlib.createGzip(level === undefined ? {} : { level })
+      : zlib.createZstdCompress(level === undefined ? {} : { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
+  const compressed = Readable.from(engine.store.layers.diffTar(layer.id)).pipe(compressor);
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of compressed as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+      bar.advance(chunk.length);
+      yield chunk;
+    }
+  }
+  let digest = '';
+  await client.uploadBlob(counted(), () => {
+    digest = `sha256:${hash.digest('hex')}`;
+    return digest;
+  });
+  bar.done();
+  // Remembered so that the next push of this layer (gzip, same level) can be skipped by a HEAD.
+  if (compression === 'gzip' && level === undefined && !layer.compressedDigest) engine.store.layers.recordCompressed(layer.id, digest, size);
+  return { mediaType: wantedType, digest, size };
+}
+
+/** A reused blob keeps its compression; its media type is the asked format's for it. */
+function sameFamily(blobType: string, wantedType: string): string {
+  return compressionOf(blobType) === compressionOf(wantedType) ? wantedType : blobType;
+}
+
+/** Repositories on the destination registry that stored images name: mount sources. */
+function mountCandidates(engine: Engine, client: RegistryClient): string[] {
+  const repos = new Set<string>();
+  for (const img of engine.store.images.list()) {
+    for (const n of img.names) {
+      const repo = repoOf(n);
+      const slash = repo.indexOf('/');
+      if (slash > 0 && repo.slice(0, slash) === client.registry && repo.slice(slash + 1) !== client.repository) repos.add(repo.slice(slash + 1));
+    }
+  }
+  return [...repos].slice(0, 3);
+}

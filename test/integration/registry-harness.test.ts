@@ -1,0 +1,180 @@
+/**
+ * The registry harness itself: each flavour of registry.ts takes a push and a read back from
+ * skopeo, and answers curl as its auth requires. Commands run asynchronously: the token
+ * flavour's token server lives in this process, so a spawnSync would deadlock it.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync } from 'node:zlib';
+import { type RegistryFlavour, startRegistry, type TestRegistry, TOKEN_SERVICE } from './registry.ts';
+
+interface Out {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Out> {
+  return new Promise((resolve) => {
+    execFile(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+function digest(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** A ustar archive holding one regular file. */
+function tarOf(name: string, content: Buffer): Buffer {
+  const h = Buffer.alloc(512);
+  const field = (off: number, len: number, s: string): void => void h.write(s, off, len, 'ascii');
+  const octal = (off: number, len: number, n: number): void => field(off, len, `${n.toString(8).padStart(len - 1, '0')}\0`);
+  field(0, 100, name);
+  octal(100, 8, 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, content.length);
+  octal(136, 12, 1_700_000_000);
+  field(148, 8, '        ');
+  field(156, 1, '0');
+  field(257, 8, 'ustar\u000000');
+  let sum = 0;
+  for (const b of h) sum += b;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([h, content, pad, Buffer.alloc(1024)]);
+}
+
+/** A one-layer OCI image layout at dir, tagged latest. */
+function writeOciLayout(dir: string): void {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const blob = (data: Buffer): { digest: string; size: number } => {
+    const d = digest(data);
+    writeFileSync(join(blobs, d.slice('sha256:'.length)), data);
+    return { digest: d, size: data.length };
+  };
+  const tar = tarOf('hello.txt', Buffer.from('hello from the registry harness\n'));
+  const layer = blob(gzipSync(tar));
+  const config = blob(Buffer.from(JSON.stringify({
+    architecture: 'amd64',
+    os: 'linux',
+    config: {},
+    rootfs: { type: 'layers', diff_ids: [digest(tar)] },
+  })));
+  const manifest = blob(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+  })));
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{
+      mediaType: 'application/vnd.oci.image.manifest.v1+json',
+      ...manifest,
+      annotations: { 'org.opencontainers.image.ref.name': 'latest' },
+    }],
+  }));
+}
+
+const FLAVOURS: readonly RegistryFlavour[] = ['http', 'tls', 'basic', 'token'];
+
+describe('test registry harness (docker-registry 2.8)', () => {
+  let work: string;
+  let layout: string;
+  // An empty auth file: no credentials from the machine leak into the anonymous cases.
+  let env: NodeJS.ProcessEnv;
+
+  before(() => {
+    work = mkdtempSync(join(tmpdir(), 'skiff-registry-test-'));
+    layout = join(work, 'layout');
+    writeOciLayout(layout);
+    writeFileSync(join(work, 'auth.json'), '{"auths":{}}');
+    env = { REGISTRY_AUTH_FILE: join(work, 'auth.json') };
+  });
+  after(() => rmSync(work, { recursive: true, force: true }));
+
+  for (const flavour of FLAVOURS) {
+    describe(flavour, () => {
+      let reg: TestRegistry;
+      before(async () => {
+        reg = await startRegistry(flavour);
+      });
+      after(async () => {
+        await reg?.stop();
+      });
+
+      const tlsOpts = (prefix: string): string[] =>
+        reg.certDir ? [`--${prefix}cert-dir=${reg.certDir}`] : [`--${prefix}tls-verify=false`];
+      const curl = (path: string, args: readonly string[] = []): Promise<Out> =>
+        exec('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...(reg.caFile ? ['--cacert', reg.caFile] : []), ...args,
+          `${reg.caFile ? 'https' : 'http'}://${reg.host}${path}`]);
+      const push = (creds: boolean): Promise<Out> =>
+        exec('skopeo', ['--insecure-policy', 'copy', '--quiet', ...tlsOpts('dest-'),
+          ...(creds ? ['--dest-creds', `${reg.user}:${reg.password}`] : ['--dest-no-creds']),
+          `oci:${layout}:latest`, `docker://${reg.host}/test/img:1`], env);
+
+      it('answers /v2/ as its auth requires', async () => {
+        const r = await curl('/v2/');
+        assert.equal(r.code, 0, r.stderr);
+        const status = Number(/^HTTP\/\S+ (\d+)/.exec(r.stdout)?.[1]);
+        if (flavour === 'http' || flavour === 'tls') {
+          assert.equal(status, 200);
+          return;
+        }
+        assert.equal(status, 401);
+        if (flavour === 'basic') {
+          assert.match(r.stdout, /www-authenticate: Basic realm="skiff-test"/i);
+          const ok = await curl('/v2/', ['-u', `${reg.user}:${reg.password}`]);
+          assert.match(ok.stdout, /^HTTP\/\S+ 200/);
+          const bad = await curl('/v2/', ['-u', `${reg.user}:wrong`]);
+          assert.match(bad.stdout, /^HTTP\/\S+ 401/);
+        } else {
+          assert.ok(r.stdout.toLowerCase().includes(`www-authenticate: bearer realm="${reg.tokenRealm}",service="${TOKEN_SERVICE}"`), r.stdout);
+          const t = await exec('curl', ['-sS', '--cacert', reg.caFile!, '-u', `${reg.user}:${reg.password}`, `${reg.tokenRealm}?service=${TOKEN_SERVICE}`]);
+          const token = (JSON.parse(t.stdout) as { token: string }).token;
+          const ok = await curl('/v2/', ['-H', `Authorization: Bearer ${token}`]);
+          assert.match(ok.stdout, /^HTTP\/\S+ 200/);
+          const bad = await exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', reg.caFile!, '-u', `${reg.user}:wrong`, reg.tokenRealm!]);
+          assert.equal(bad.stdout, '401');
+        }
+      });
+
+      if (flavour === 'basic' || flavour === 'token') {
+        it('refuses an anonymous push', async () => {
+          const r = await push(false);
+          assert.notEqual(r.code, 0, 'anonymous push succeeded');
+          assert.match(r.stderr, /unauthorized|authentication required|denied/i);
+        });
+      }
+
+      it('takes a push from skopeo and gives the manifest back', async () => {
+        const p = await push(flavour === 'basic' || flavour === 'token');
+        assert.equal(p.code, 0, p.stderr);
+        const creds = reg.user ? ['--creds', `${reg.user}:${reg.password}`] : ['--no-creds'];
+        const r = await exec('skopeo', ['inspect', '--raw', ...tlsOpts(''), ...creds, `docker://${reg.host}/test/img:1`], env);
+        assert.equal(r.code, 0, r.stderr);
+        const m = JSON.parse(r.stdout) as { mediaType: string; layers: unknown[] };
+        assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');
+        assert.equal(m.layers.length, 1);
+        if (flavour === 'token') {
+          const scopes = reg.tokenRequests!.flatMap((q) => new URLSearchParams(q).getAll('scope'));
+          assert.ok(scopes.some((s) => s.startsWith('repository:test/img:') && s.includes('push')), scopes.join(' | '));
+          const scoped = reg.tokenRequests!.filter((q) => new URLSearchParams(q).has('scope'));
+          assert.ok(scoped.every((q) => new URLSearchParams(q).get('service') === TOKEN_SERVICE), scoped.join(' | '));
+        }
+      });
+    });
+  }
+});
