@@ -14,6 +14,8 @@ const imp = lazy(() => import('./image/import.ts'));
 const load = lazy(() => import('./image/load.ts'));
 const pull = lazy(() => import('./image/pull.ts'));
 const push = lazy(() => import('./image/push.ts'));
+const login = lazy(() => import('./registry/login.ts'));
+const logout = lazy(() => import('./registry/logout.ts'));
 const save = lazy(() => import('./image/save.ts'));
 const tag = lazy(() => import('./image/tag.ts'));
 const untag = lazy(() => import('./image/untag.ts'));
@@ -63,6 +65,8 @@ const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', short: 'Display the configuration of a container', load: lazy(() => import('./container/inspect.ts')) },
   { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
   { name: 'list', aliases: ['ls', 'ps'], short: 'List containers', load: ps },
+  { name: 'login', short: 'Login to a container registry', load: login },
+  { name: 'logout', short: 'Logout of a container registry', load: logout },
   { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
   { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
   { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
@@ -116,6 +120,8 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', short: 'Display the configuration of object denoted by ID', load: inspect },
   { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
   { name: 'load', short: 'Load image(s) from a tar archive', load },
+  { name: 'login', short: 'Login to a container registry', load: login },
+  { name: 'logout', short: 'Logout of a container registry', load: logout },
   { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
   { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
   { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },

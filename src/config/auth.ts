@@ -180,7 +180,7 @@ function writeAuthFile(path: string, doc: Record<string, unknown>): void {
   const dir = dirname(path);
   if (!existsSync(dir)) mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tmp = `${path}.${randomHex(4)}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(doc, null, '\t')}\n`, { mode: 0o600 });
+  writeFileSync(tmp, JSON.stringify(doc, null, '\t'), { mode: 0o600 });
   chmodSync(tmp, 0o600);
   renameSync(tmp, path);
 }

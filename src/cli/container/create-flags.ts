@@ -4,6 +4,7 @@ import { SkiffError } from '../../util/errors.ts';
 import { writeFileSync } from 'node:fs';
 import type { Engine } from '../../engine/engine.ts';
 import type { ContainerRecord } from '../../state/containers.ts';
+import type { ImageRecord } from '../../image/store.ts';
 import type { CommandContext } from '../command.ts';
 import type { FlagSpec, FlagValues } from '../flags.ts';
 
@@ -62,6 +63,13 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'uts', type: 'string', usage: 'UTS namespace to use' },
   { name: 'volume', short: 'v', type: 'stringArray', usage: 'Bind mount a volume into the container' },
   { name: 'workdir', short: 'w', type: 'string', usage: 'Working directory inside the container' },
+  // Where the image is pulled from when --pull says so (as `pull`).
+  { name: 'arch', type: 'string', valueName: 'ARCH', usage: 'use ARCH instead of the architecture of the machine for choosing images' },
+  { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
+  { name: 'os', type: 'string', valueName: 'OS', usage: 'use OS instead of the running OS for choosing images' },
+  { name: 'platform', type: 'string', usage: 'Specify the platform for selecting the image.  (Conflicts with --arch and --os)' },
+  { name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries for pulling images', default: true },
+  { name: 'variant', type: 'string', valueName: 'VARIANT', usage: 'Use VARIANT instead of the running architecture variant for choosing images' },
 ];
 
 /** Flags only `run` has. */
@@ -140,11 +148,36 @@ function parseCpus(s: string): number {
   return n;
 }
 
+/**
+ * The image for a new container, per --pull (default `missing`). A stored image under the
+ * default policy is the hot path: no registry code is loaded for it.
+ */
+async function containerImage(ctx: CommandContext, engine: Engine): Promise<ImageRecord> {
+  const input = ctx.args[0];
+  const policy = ctx.flags.pull as string;
+  if (policy === 'missing') {
+    const found = engine.images.find(input);
+    if (found) return found;
+  }
+  const [{ imageForContainer }, { copyReporter }, { registryAccess, platformFlags }] = await Promise.all([
+    import('../../engine/pull-policy.ts'),
+    import('../progress.ts'),
+    import('../image/pull.ts'),
+  ]);
+  return imageForContainer(engine, input, policy, {
+    ...(await registryAccess(ctx)),
+    platform: platformFlags(ctx),
+    reporter: copyReporter(ctx.stderr, { quiet: ctx.flags.quiet as boolean }),
+    warn: (m) => ctx.warn(m),
+    isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),
+  });
+}
+
 /** What `run` and `create` share: resolve the image, create the container, write --cidfile. */
 export async function createFromArgs(ctx: CommandContext): Promise<{ engine: Engine; container: ContainerRecord; flags: CreateFlags }> {
   const engine = await ctx.engine();
   const flags = createFlags(ctx.flags, ctx.changed);
-  const image = engine.images.resolve(ctx.args[0]);
+  const image = await containerImage(ctx, engine);
   const container = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
   const cidfile = ctx.flags.cidfile as string;
   if (cidfile) writeFileSync(cidfile, container.id, { flag: 'wx' });

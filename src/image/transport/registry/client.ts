@@ -109,7 +109,7 @@ export class RegistryClient {
   async manifest(reference: string): Promise<FetchedManifest> {
     const what = `manifest ${reference} in ${this.registry}/${this.repository}`;
     const res = await this.#send('GET', `${this.repository}/manifests/${reference}`, { accept: MANIFEST_ACCEPT.join(', ') });
-    if (res.status !== 200) throw await responseError(res, `reading ${what}`);
+    if (res.status !== 200) throw await this.#fail(res, `reading ${what}`);
     const length = Number(header(res, 'content-length') ?? Number.NaN);
     if (length > MAX_MANIFEST_BYTES) {
       res.body.destroy();
@@ -123,7 +123,7 @@ export class RegistryClient {
   /** A blob's bytes as a stream; the caller checks the digest. Redirects to storage are followed. */
   async blob(digest: string): Promise<{ body: IncomingMessage; size: number | undefined }> {
     const res = await this.#send('GET', `${this.repository}/blobs/${digest}`, { followRedirects: true });
-    if (res.status !== 200) throw await responseError(res, `fetching blob ${digest}`);
+    if (res.status !== 200) throw await this.#fail(res, `fetching blob ${digest}`);
     const length = header(res, 'content-length');
     return { body: res.body, size: length === undefined ? undefined : Number(length) };
   }
@@ -133,7 +133,7 @@ export class RegistryClient {
     res.body.resume();
     if (res.status === 200) return true;
     if (res.status === 404) return false;
-    throw await responseError(res, `checking whether blob ${digest} exists in ${this.registry}/${this.repository}`);
+    throw await this.#fail(res, `checking whether blob ${digest} exists in ${this.registry}/${this.repository}`);
   }
 
   /**
@@ -161,23 +161,23 @@ export class RegistryClient {
   async uploadBlob(content: AsyncIterable<Uint8Array>, digest: () => string): Promise<void> {
     const start = await this.#send('POST', `${this.repository}/blobs/uploads/`, {});
     start.body.resume();
-    if (start.status !== 202) throw await responseError(start, `initiating layer upload to ${this.registry}/${this.repository}`);
+    if (start.status !== 202) throw await this.#fail(start, `initiating layer upload to ${this.registry}/${this.repository}`);
     let location = this.#resolve(header(start, 'location'), 'initiating layer upload');
     const patch = await this.#send('PATCH', location, { body: content, headers: { 'content-type': 'application/octet-stream' } });
     patch.body.resume();
-    if (patch.status !== 202) throw await responseError(patch, `uploading layer chunked to ${this.registry}/${this.repository}`);
+    if (patch.status !== 202) throw await this.#fail(patch, `uploading layer chunked to ${this.registry}/${this.repository}`);
     location = this.#resolve(header(patch, 'location'), 'uploading layer');
     const put = new URL(location);
     put.searchParams.set('digest', digest());
     const done = await this.#send('PUT', put, { body: Buffer.alloc(0), headers: { 'content-type': 'application/octet-stream' } });
     done.body.resume();
-    if (done.status !== 201) throw await responseError(done, `uploading layer to ${this.registry}/${this.repository}`);
+    if (done.status !== 201) throw await this.#fail(done, `uploading layer to ${this.registry}/${this.repository}`);
   }
 
   async putManifest(reference: string, bytes: Buffer, mediaType: string): Promise<void> {
     const res = await this.#send('PUT', `${this.repository}/manifests/${reference}`, { body: bytes, headers: { 'content-type': mediaType } });
     res.body.resume();
-    if (res.status !== 201 && res.status !== 200) throw await responseError(res, `writing manifest ${reference} to ${this.registry}/${this.repository}`);
+    if (res.status !== 201 && res.status !== 200) throw await this.#fail(res, `writing manifest ${reference} to ${this.registry}/${this.repository}`);
   }
 
   async tags(): Promise<string[]> {
@@ -185,7 +185,7 @@ export class RegistryClient {
     let path: string | URL = `${this.repository}/tags/list`;
     for (let page = 0; page < 1000; page++) {
       const res = await this.#send('GET', path, {});
-      if (res.status !== 200) throw await responseError(res, `fetching tags list of ${this.registry}/${this.repository}`);
+      if (res.status !== 200) throw await this.#fail(res, `fetching tags list of ${this.registry}/${this.repository}`);
       const doc = JSON.parse((await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', 'tags list too large'))).toString('utf8')) as { tags?: unknown };
       if (Array.isArray(doc.tags)) out.push(...doc.tags.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
@@ -201,7 +201,7 @@ export class RegistryClient {
     let path: string | URL = '_catalog';
     for (let page = 0; page < 1000; page++) {
       const res = await this.#send('GET', path, { scopes: ['registry:catalog:*'] });
-      if (res.status !== 200) throw await responseError(res, `fetching the catalog of ${this.registry}`);
+      if (res.status !== 200) throw await this.#fail(res, `fetching the catalog of ${this.registry}`);
       const doc = JSON.parse((await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', 'catalog too large'))).toString('utf8')) as { repositories?: unknown };
       if (Array.isArray(doc.repositories)) out.push(...doc.repositories.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
@@ -209,6 +209,13 @@ export class RegistryClient {
       path = this.#resolve(next, 'fetching the catalog');
     }
     return out;
+  }
+
+  /** The registry's error; a refusal of anonymous access says how to give credentials. */
+  async #fail(res: HttpResponse, what: string): Promise<SkiffError> {
+    const e = await responseError(res, what);
+    if (e.code !== 'unauthorized' || this.#opts.credentials) return e;
+    return new SkiffError(e.code, `${e.message} (no credentials for ${this.registry}: log in with "skiff login ${this.registry}")`);
   }
 
   async #cancelUpload(location: string): Promise<void> {
@@ -236,7 +243,7 @@ export class RegistryClient {
     await this.ping();
     const base = this.#base as URL;
     const url = typeof path === 'string' ? new URL(path, base) : path;
-    const scopes = [`repository:${this.repository}:${this.#opts.actions}`, ...(opts.scopes ?? [])];
+    const scopes = [...(this.repository ? [`repository:${this.repository}:${this.#opts.actions}`] : []), ...(opts.scopes ?? [])];
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (opts.accept) headers.accept = opts.accept;
     // A streamed body cannot be sent twice: get the authorization before sending it.
@@ -291,7 +298,7 @@ export class RegistryClient {
       res.body.resume();
       throw new SkiffError('unauthorized', creds ? 'unable to retrieve auth token: invalid username/password: unauthorized: incorrect username or password' : `unable to retrieve auth token from ${redact(url)}: unauthorized`);
     }
-    if (res.status !== 200) throw await responseError(res, `requesting a token from ${redact(url)}`);
+    if (res.status !== 200) throw await this.#fail(res, `requesting a token from ${redact(url)}`);
     let doc: { token?: unknown; access_token?: unknown };
     try {
       doc = JSON.parse((await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', 'token response too large'))).toString('utf8'));
