@@ -198,6 +198,8 @@ export interface SaveOptions {
   readonly format: ArchiveFormat;
   readonly multiImage: boolean;
   readonly compress?: boolean;
+  /** The names to record for a single image, verbatim (push to oci:DIR:REF and friends). */
+  readonly names?: readonly string[];
 }
 
 /** `skiff save`: the named images into one archive or directory. */
@@ -213,7 +215,7 @@ export async function saveImages(images: ImageService, inputs: readonly string[]
     // A name given by the user is what the archive records; an ID records none.
     const byId = /^(sha256:)?[0-9a-f]+$/.test(first) && img.id.startsWith(first.replace(/^sha256:/, ''));
     const own = byId ? undefined : (img.names.find((n) => n === first) ?? img.names.find((n) => n === safeLocalName(first)) ?? img.names.find((n) => n.endsWith(`/${first}`) || n.endsWith(`/${first}:latest`)));
-    const names = [...new Set([...(own ? [own] : []), ...extra.map((e) => localName(e))])].sort();
+    const names = opts.names ?? [...new Set([...(own ? [own] : []), ...extra.map((e) => localName(e))])].sort();
     return { img, names };
   });
   // A shared lock: no writer removes the layers while they are read; other readers may run.

@@ -52,7 +52,7 @@ function pick(t: TransportRef, images: SourceImage[], input: string): SourceImag
     if (images.length > 1) throw new SkiffError('invalid-argument', `${input}: more than one image in it; name the one to use as ${t.transport}:${t.path}:REF`);
     return images[0];
   }
-  const match = images.find((i) => i.names.some((n) => n === t.ref || n.endsWith(`:${t.ref}`) || safeLocal(n) === safeLocal(t.ref)));
+  const match = images.find((i) => i.refName === t.ref || i.names.some((n) => n === t.ref || safeLocal(n) === safeLocal(t.ref)));
   if (!match) throw new SkiffError('manifest-unknown', `${input}: no image named ${JSON.stringify(t.ref)} in it`);
   return match;
 }
@@ -92,6 +92,6 @@ export async function copyFromTransport(engine: Engine, input: string, opts: { r
 export async function copyToTransport(engine: Engine, image: string, destination: string): Promise<void> {
   const t = parseTransportRef(destination);
   const format: ArchiveFormat = t.transport === 'oci' ? 'oci-dir' : t.transport === 'dir' ? 'docker-dir' : t.transport;
-  const inputs = t.ref ? [image, t.ref] : [image];
-  await saveImages(engine.images, inputs, { output: t.path, format, multiImage: false });
+  // The reference is recorded as given: an OCI layout's ref name is often a bare tag.
+  await saveImages(engine.images, [image], { output: t.path, format, multiImage: false, names: t.ref ? [t.ref] : undefined });
 }

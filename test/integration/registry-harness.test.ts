@@ -4,14 +4,13 @@
  * flavour's token server lives in this process, so a spawnSync would deadlock it.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { type RegistryFlavour, startRegistry, type TestRegistry, TOKEN_SERVICE } from './registry.ts';
+import { digest, type RegistryFlavour, startRegistry, tarOf, type TestRegistry, TOKEN_SERVICE } from './registry.ts';
 
 interface Out {
   readonly code: number;
@@ -26,31 +25,6 @@ function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {})
       resolve({ code, stdout, stderr });
     });
   });
-}
-
-function digest(data: Buffer): string {
-  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
-}
-
-/** A ustar archive holding one regular file. */
-function tarOf(name: string, content: Buffer): Buffer {
-  const h = Buffer.alloc(512);
-  const field = (off: number, len: number, s: string): void => void h.write(s, off, len, 'ascii');
-  const octal = (off: number, len: number, n: number): void => field(off, len, `${n.toString(8).padStart(len - 1, '0')}\0`);
-  field(0, 100, name);
-  octal(100, 8, 0o644);
-  octal(108, 8, 0);
-  octal(116, 8, 0);
-  octal(124, 12, content.length);
-  octal(136, 12, 1_700_000_000);
-  field(148, 8, '        ');
-  field(156, 1, '0');
-  field(257, 8, 'ustar\u000000');
-  let sum = 0;
-  for (const b of h) sum += b;
-  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
-  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
-  return Buffer.concat([h, content, pad, Buffer.alloc(1024)]);
 }
 
 /** A one-layer OCI image layout at dir, tagged latest. */

@@ -8,7 +8,7 @@
  * Every flavour stores blobs on the filesystem with deletes enabled.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { createPrivateKey, randomBytes, randomUUID, sign, X509Certificate } from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, randomUUID, sign, X509Certificate } from 'node:crypto';
 import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest, type Server } from 'node:https';
@@ -342,3 +342,28 @@ function jwt(key: ReturnType<typeof createPrivateKey>, x5c: readonly string[], c
   return `${input}.${sig.toString('base64url')}`;
 }
 
+/** The sha256 digest of some bytes, as `sha256:HEX`. */
+export function digest(data: Buffer): string {
+  return `sha256:${createHash('sha256').update(data).digest('hex')}`;
+}
+
+/** A ustar archive holding one regular file. */
+export function tarOf(name: string, content: Buffer): Buffer {
+  const h = Buffer.alloc(512);
+  const field = (off: number, len: number, s: string): void => void h.write(s, off, len, 'ascii');
+  const octal = (off: number, len: number, n: number): void => field(off, len, `${n.toString(8).padStart(len - 1, '0')}\0`);
+  field(0, 100, name);
+  octal(100, 8, 0o644);
+  octal(108, 8, 0);
+  octal(116, 8, 0);
+  octal(124, 12, content.length);
+  octal(136, 12, 1_700_000_000);
+  field(148, 8, '        ');
+  field(156, 1, '0');
+  field(257, 8, 'ustar\u000000');
+  let sum = 0;
+  for (const b of h) sum += b;
+  field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
+  const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
+  return Buffer.concat([h, content, pad, Buffer.alloc(1024)]);
+}

@@ -194,6 +194,7 @@ function ociImages(access: BlobAccess, where: string): SourceImage[] {
     const configBytes = access.read(blobName(manifest.config.digest));
     out.push({
       names: ociRefName(desc),
+      refName: desc.annotations?.['org.opencontainers.image.ref.name'],
       manifest,
       manifestBytes,
       manifestMediaType: manifest.mediaType ?? desc.mediaType ?? MEDIA.ociManifest,

@@ -8,6 +8,8 @@ import type { Descriptor, Manifest } from '../types.ts';
 export interface SourceImage {
   /** Canonical names the source gives the image (may be empty). */
   readonly names: readonly string[];
+  /** An OCI layout's `org.opencontainers.image.ref.name` as written (often a bare tag). */
+  readonly refName?: string;
   readonly manifest: Manifest;
   /** The manifest exactly as stored at the source (its digest is the image's digest there). */
   readonly manifestBytes: Buffer;

@@ -163,12 +163,16 @@ export function connectionError(url: URL, e: unknown): SkiffError {
     case 'DEPTH_ZERO_SELF_SIGNED_CERT':
     case 'SELF_SIGNED_CERT_IN_CHAIN':
     case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+    case 'UNABLE_TO_GET_ISSUER_CERT':
     case 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY':
+      reason = 'x509: certificate signed by unknown authority';
+      break;
     case 'CERT_HAS_EXPIRED':
-      reason = `tls: failed to verify certificate: x509: ${(e as Error).message}`;
+    case 'CERT_NOT_YET_VALID':
+      reason = 'x509: certificate has expired or is not yet valid';
       break;
     case 'ERR_TLS_CERT_ALTNAME_INVALID':
-      reason = `tls: failed to verify certificate: x509: ${(e as Error).message}`;
+      reason = `x509: ${(e as Error).message.replace(/^Hostname\/IP does not match certificate's altnames: /, '')}`;
       break;
     case 'EPROTO':
       // An HTTPS request answered in plain HTTP: Go says exactly this.
