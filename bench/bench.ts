@@ -9,7 +9,9 @@
  * `ps -a (1000 containers)`, the 50 running ones of the memory row) happens only when it runs.
  * Both engines get private stores under a temp dir, seeded with the same images.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -88,6 +90,8 @@ interface Row {
   /** Run before every run of `a` / `b`, untimed (e.g. create the container `a` starts). */
   aSetup?: string[];
   bSetup?: string[];
+  /** Timed runs for a slow row (default: --runs). */
+  runs?: number;
 }
 
 /** Milliseconds that `cmd` took, after its untimed `setup`; a failed run throws. */
@@ -107,7 +111,7 @@ function bench(row: Row): void {
   }
   const ta: number[] = [];
   const tb: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  for (let i = 0; i < (row.runs ?? runs); i++) {
     // Alternate the order so drift on a noisy machine hits both sides alike.
     if (i % 2 === 0) {
       ta.push(timeA());
@@ -138,6 +142,9 @@ try {
     { name: 'images --format json', a: [...skiff, 'images', '--format', 'json'], b: [...podman, 'images', '--format', 'json'] },
   ];
   for (const row of rows) if (!filter || row.name.includes(filter)) bench(row);
+
+  const pullRow = 'pull (cold, 2 layers, ~130 MB, registry on 127.0.0.1)';
+  if (selected(pullRow)) benchPull(pullRow);
 
   if (!args.includes('--images-only')) {
     // Containers: both engines with --network none (skiff's only network mode so far).
@@ -206,6 +213,78 @@ try {
   spawnSync(skiff[0] as string, [...skiff.slice(1), 'rm', '-a', '-f', '-t', '0'], { env, stdio: 'ignore' });
   spawnSync(podman[0] as string, [...podman.slice(1), 'system', 'reset', '-f'], { env, stdio: 'ignore' });
   rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * A cold pull of a two-layer image of about 130 MB (compressed) from Debian's docker-registry on
+ * 127.0.0.1, both stores emptied before every run (untimed). The layers are files of half
+ * random, half repeated text, so they compress about as real images do.
+ */
+function benchPull(name: string): void {
+  const regDir = join(work, 'registry');
+  mkdirSync(join(regDir, 'storage'), { recursive: true });
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const host = `127.0.0.1:${port}`;
+  writeFileSync(join(regDir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${join(regDir, 'storage')}\nhttp:\n  addr: ${host}\n`);
+  const registry = spawn('/usr/bin/docker-registry', ['serve', join(regDir, 'config.yml')], { stdio: 'ignore' });
+  try {
+    const layout = join(work, 'layout');
+    buildLayout(layout, [130, 130]);
+    for (let i = 0; ; i++) {
+      if (spawnSync('curl', ['-sf', `http://${host}/v2/`], { stdio: 'ignore' }).status === 0) break;
+      if (i > 100) throw new Error('the registry did not start');
+      spawnSync('sleep', ['0.1']);
+    }
+    must(['skopeo', 'copy', '-q', '--insecure-policy', '--dest-tls-verify=false', `oci:${layout}:big`, `docker://${host}/bench/big:1`]);
+    const image = `${host}/bench/big:1`;
+    bench({
+      name,
+      a: [...skiff, 'pull', '-q', '--tls-verify=false', image],
+      b: [...podman, 'pull', '-q', '--tls-verify=false', image],
+      aSetup: ['sh', '-c', `${[...skiff, 'rmi', '-a', '-f'].map(quote).join(' ')} >/dev/null`],
+      bSetup: ['sh', '-c', `${[...podman, 'rmi', '-a', '-f'].map(quote).join(' ')} >/dev/null`],
+      runs: Math.min(runs, 7),
+    });
+  } finally {
+    registry.kill();
+  }
+}
+
+/** An OCI layout with one gzip layer per entry of `mib` (MiB of files in the layer). */
+function buildLayout(dir: string, mib: number[]): void {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const put = (data: Buffer): { digest: string; size: number } => {
+    const hex = createHash('sha256').update(data).digest('hex');
+    writeFileSync(join(blobs, hex), data);
+    return { digest: `sha256:${hex}`, size: data.length };
+  };
+  const layers: { digest: string; size: number }[] = [];
+  const diffIds: string[] = [];
+  mib.forEach((size, n) => {
+    const src = join(work, `layer-src-${n}`);
+    mkdirSync(join(src, `usr/lib/bench${n}`), { recursive: true });
+    const text = Buffer.from('the quick brown fox jumps over the lazy dog\n'.repeat(3000));
+    for (let f = 0; f < size * 4; f++) {
+      // 256 KiB a file: 128 KiB random, 128 KiB text.
+      writeFileSync(join(src, `usr/lib/bench${n}`, `file${f}`), Buffer.concat([randomBytes(128 * 1024), text.subarray(0, 128 * 1024)]));
+    }
+    const tar = spawnSync('tar', ['-C', src, '--sort=name', '--owner=0', '--group=0', '--numeric-owner', '--mtime=@0', '-cf', '-', '.'], { maxBuffer: 1 << 30 }).stdout;
+    diffIds.push(`sha256:${createHash('sha256').update(tar).digest('hex')}`);
+    layers.push(put(gzipSync(tar)));
+    rmSync(src, { recursive: true, force: true });
+  });
+  const config = put(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: { Cmd: ['/bin/sh'] }, rootfs: { type: 'layers', diff_ids: diffIds } })));
+  const manifest = put(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: layers.map((l) => ({ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...l })),
+  })));
+  writeFileSync(join(dir, 'oci-layout'), '{"imageLayoutVersion":"1.0.0"}');
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'big' } }] }));
+  const total = layers.reduce((n, l) => n + l.size, 0);
+  console.error(`(pull image: ${layers.length} layers, ${(total / 1048576).toFixed(0)} MiB compressed)`);
 }
 
 interface Proc {
