@@ -15,6 +15,7 @@ const load = lazy(() => import('./image/load.ts'));
 const pull = lazy(() => import('./image/pull.ts'));
 const push = lazy(() => import('./image/push.ts'));
 const login = lazy(() => import('./registry/login.ts'));
+const manifest = (pick: (m: typeof import('./manifest/manifest.ts')) => CommandSpec) => async () => pick(await import('./manifest/manifest.ts'));
 const logout = lazy(() => import('./registry/logout.ts'));
 const save = lazy(() => import('./image/save.ts'));
 const tag = lazy(() => import('./image/tag.ts'));
@@ -65,8 +66,6 @@ const CONTAINER_COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', short: 'Display the configuration of a container', load: lazy(() => import('./container/inspect.ts')) },
   { name: 'kill', short: 'Kill one or more running containers with a specific signal', load: kill },
   { name: 'list', aliases: ['ls', 'ps'], short: 'List containers', load: ps },
-  { name: 'login', short: 'Login to a container registry', load: login },
-  { name: 'logout', short: 'Logout of a container registry', load: logout },
   { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
   { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
   { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
@@ -123,6 +122,19 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'login', short: 'Login to a container registry', load: login },
   { name: 'logout', short: 'Logout of a container registry', load: logout },
   { name: 'logs', short: 'Fetch the logs of one or more containers', load: logs },
+  {
+    name: 'manifest',
+    short: 'Manipulate manifest lists and image indexes',
+    subcommands: [
+      { name: 'add', short: 'Add images to a manifest list or image index', load: manifest((m) => m.addCommand) },
+      { name: 'annotate', short: 'Add or update information about an entry in a manifest list or image index', load: manifest((m) => m.annotateCommand) },
+      { name: 'create', short: 'Create manifest list or image index', load: manifest((m) => m.createCommand) },
+      { name: 'exists', short: 'Check if a manifest list exists in local storage', load: manifest((m) => m.existsCommand) },
+      { name: 'inspect', short: 'Display the contents of a manifest list or image index', load: manifest((m) => m.inspectCommand) },
+      { name: 'push', short: 'Push a manifest list or image index to a registry', load: manifest((m) => m.pushCommand) },
+      { name: 'rm', short: 'Remove manifest list or image index from local storage', load: manifest((m) => m.rmCommand) },
+    ],
+  },
   { name: 'mount', short: 'Mount a working container\'s root filesystem', load: mountCmd },
   { name: 'pause', short: 'Pause all the processes in one or more containers', load: pause },
   { name: 'ps', short: 'List containers', load: ps },

@@ -106,7 +106,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       RestoredAt: ZERO_TIME,
     },
     Image: c.imageId,
-    ImageDigest: image?.manifestDigest ?? '',
+    ImageDigest: image?.digest ?? '',
     ImageName: c.spec.imageName.includes('/') ? c.spec.imageName : (image?.names.find((n) => n.endsWith(`/${c.spec.imageName}`) || n.endsWith(`/${c.spec.imageName}:latest`)) ?? c.spec.imageName),
     Rootfs: '',
     Pod: '',

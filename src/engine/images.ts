@@ -135,7 +135,7 @@ export class ImageService {
     }
     return {
       Id: img.id,
-      Digest: img.manifestDigest,
+      Digest: img.digest,
       RepoTags: repoTags,
       RepoDigests: repoDigests(img),
       Parent: this.parentOf(img)?.id ?? '',

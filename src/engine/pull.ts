@@ -179,7 +179,7 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
     let listDigest: string | undefined;
     if (top.mediaType === MEDIA.ociIndex || top.mediaType === MEDIA.dockerList) {
       const index = validateIndex(parseJson(top.bytes, 'manifest list'), 'manifest list');
-      const chosen = choosePlatform(index, opts.platform, sourceName);
+      const chosen = choosePlatform(index, opts.platform, sourceName, top.mediaType === MEDIA.ociIndex ? 'image index' : 'manifest list');
       instance = await client.manifest(chosen.digest).catch(initializing);
       if (instance.digest !== chosen.digest) throw new SkiffError('digest-mismatch', `manifest digest ${instance.digest} does not match the list's ${chosen.digest}`);
       listDigest = top.digest;
@@ -199,6 +199,7 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
     const digests = [instance.digest, ...(listDigest ? [listDigest] : [])];
     const configBytes = await fetchConfig(client, manifest.config);
     const config = validateConfig(parseJson(configBytes, 'image config'));
+    warnPlatform(config, opts);
     if (config.rootfs.diff_ids.length !== manifest.layers.length) {
       throw new SkiffError('bad-archive', `image has ${manifest.layers.length} layers but its config lists ${config.rootfs.diff_ids.length} diff IDs`);
     }
@@ -221,7 +222,7 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
         reporter.blob('config', manifest.config.digest, manifest.config.size).done();
         reporter.line('Writing manifest to image destination');
         reporter.line('Storing signatures');
-        return store.images.add({ config: configBytes, manifest: instance.bytes, manifestMediaType: instance.mediaType, topLayer: parent, names: [storedName], extraDigests: digests });
+        return store.images.add({ config: configBytes, manifest: instance.bytes, manifestMediaType: instance.mediaType, topLayer: parent, names: [storedName], extraDigests: digests, listDigest });
       });
     } finally {
       rmSync(scratch, { recursive: true, force: true });
@@ -229,6 +230,17 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
   } finally {
     client.close();
   }
+}
+
+/** Podman's warning when the image is not of the platform asked for (its Go struct printed). */
+function warnPlatform(config: ImageConfig, opts: PullOptions): void {
+  const p = opts.platform;
+  if (!p || (!p.os && !p.arch && !p.variant)) return;
+  const want = { arch: p.arch || goArch(), os: p.os || 'linux', variant: p.variant || '' };
+  const have = { arch: config.architecture, os: config.os, variant: config.variant ?? '' };
+  if (want.arch === have.arch && want.os === have.os && (!p.variant || want.variant === have.variant)) return;
+  const show = (x: { arch: string; os: string; variant: string }) => `({${x.arch} ${x.os}  [] ${x.variant}})`;
+  opts.warn?.(`image platform ${show(have)} does not match the expected platform ${show(want)}`);
 }
 
 function wrapPing(e: unknown, registry: string): unknown {
@@ -245,7 +257,7 @@ function checkMediaTypes(manifest: Manifest): void {
 }
 
 /** The manifest list entry for the platform asked for (by default this host's linux/ARCH). */
-export function choosePlatform(index: ImageIndex, wanted: Partial<Platform> | undefined, name: string): Descriptor {
+export function choosePlatform(index: ImageIndex, wanted: Partial<Platform> | undefined, name: string, kind: 'manifest list' | 'image index' = 'manifest list'): Descriptor {
   const os = wanted?.os || 'linux';
   const arch = wanted?.arch || goArch();
   const variant = wanted?.variant || '';
@@ -253,7 +265,7 @@ export function choosePlatform(index: ImageIndex, wanted: Partial<Platform> | un
   // Without a variant asked for, an entry without one (or the first) is the host's.
   const chosen = matches.find((m) => !m.platform?.variant) ?? matches[0];
   if (!chosen) {
-    throw new SkiffError('manifest-unknown', `choosing an image from manifest list docker://${name}: no image found in manifest list for architecture ${arch}, variant ${JSON.stringify(variant)}, OS ${os}`);
+    throw new SkiffError('manifest-unknown', `choosing an image from manifest list docker://${name}: no image found in ${kind} for architecture ${arch}, variant ${JSON.stringify(variant)}, OS ${os}`);
   }
   return chosen;
 }

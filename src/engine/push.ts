@@ -34,6 +34,15 @@ export interface PushOptions extends RegistryAccess {
   readonly digestFile?: string;
   readonly removeSignatures?: boolean;
   readonly reporter?: CopyReporter;
+  /** Write the manifest under its own digest, not a tag (an instance of a manifest list). */
+  readonly byDigest?: boolean;
+}
+
+/** What a push wrote: the manifest as the registry now has it. */
+export interface PushedManifest {
+  readonly digest: string;
+  readonly size: number;
+  readonly mediaType: string;
 }
 
 const PARALLEL_UPLOADS = 6;
@@ -49,8 +58,8 @@ export function pushDestination(input: string): ImageReference {
   return normalizeName(name);
 }
 
-/** Pushes a stored image; returns the manifest digest the registry now has. */
-export async function pushImage(engine: Engine, source: string, destination: string, opts: PushOptions = {}): Promise<string> {
+/** Pushes a stored image; returns the manifest the registry now has. */
+export async function pushImage(engine: Engine, source: string, destination: string, opts: PushOptions = {}): Promise<PushedManifest> {
   const reporter = opts.reporter ?? SILENT;
   const image = engine.images.resolve(source);
   const dest = pushDestination(destination);
@@ -58,7 +67,7 @@ export async function pushImage(engine: Engine, source: string, destination: str
   const client = openClient({ registry: dest.domain, repository: dest.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull,push' });
   const store = engine.store;
   try {
-    const digest = await store.read(async () => {
+    const pushed = await store.read(async (): Promise<PushedManifest> => {
       const original = store.images.manifest(image);
       const format = opts.format ?? (image.manifestMediaType === MEDIA.dockerManifest ? 'v2s2' : 'oci');
       if (format === 'v2s2' && compression === 'zstd') throw new SkiffError('invalid-argument', 'zstd compression is not supported with the Docker v2s2 manifest format: use --format oci');
@@ -80,13 +89,14 @@ export async function pushImage(engine: Engine, source: string, destination: str
       bar.done();
       reporter.line('Writing manifest to image destination');
       const { bytes, mediaType } = manifestFor(image, original, store.images.manifestBytes(image), format, configDesc, descriptors);
-      const reference = dest.digest ?? dest.tag ?? 'latest';
+      const digest = `sha256:${sha256().update(bytes).digest('hex')}`;
+      const reference = opts.byDigest ? digest : (dest.digest ?? dest.tag ?? 'latest');
       await client.putManifest(reference, bytes, mediaType).catch((e: unknown) => Promise.reject(wrap(e, 'writing manifest')));
       reporter.line('Storing signatures');
-      return `sha256:${sha256().update(bytes).digest('hex')}`;
+      return { digest, size: bytes.length, mediaType };
     });
-    if (opts.digestFile) writeFileSync(opts.digestFile, digest);
-    return digest;
+    if (opts.digestFile) writeFileSync(opts.digestFile, pushed.digest);
+    return pushed;
   } finally {
     client.close();
   }
@@ -238,4 +248,45 @@ function mountCandidates(engine: Engine, client: RegistryClient): string[] {
     }
   }
   return [...repos].slice(0, 3);
+}
+
+/**
+ * Copies an image from one registry repository to another without storing it: each blob the
+ * destination lacks is mounted (same registry) or streamed across with its digest checked,
+ * then the manifest is written under its digest, byte for byte.
+ */
+export async function copyRemoteImage(src: RegistryClient, dst: RegistryClient, manifestBytes: Buffer, mediaType: string, reporter: CopyReporter): Promise<void> {
+  const { parseJson, validateManifest } = await import('../image/types.ts');
+  const manifest = validateManifest(parseJson(manifestBytes, 'manifest'));
+  reporter.line('Getting image source signatures');
+  for (const [kind, desc] of [...manifest.layers.map((l) => ['blob', l] as const), ['config', manifest.config] as const]) {
+    const bar = reporter.blob(kind, desc.digest, desc.size);
+    if (await dst.hasBlob(desc.digest)) {
+      bar.done('skipped: already exists');
+      continue;
+    }
+    if (src.registry === dst.registry && (await dst.mountBlob(desc.digest, src.repository))) {
+      bar.done('skipped: already exists');
+      continue;
+    }
+    const { body } = await src.blob(desc.digest);
+    const hash = sha256();
+    let size = 0;
+    async function* checked(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of body as AsyncIterable<Buffer>) {
+        hash.update(chunk);
+        size += chunk.length;
+        bar.advance(chunk.length);
+        yield chunk;
+      }
+      const actual = `sha256:${hash.digest('hex')}`;
+      if (actual !== desc.digest || size !== desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: the source sent ${size} bytes with digest ${actual}`);
+    }
+    await dst.uploadBlob(checked(), () => desc.digest);
+    bar.done();
+  }
+  reporter.line('Writing manifest to image destination');
+  const digest = `sha256:${sha256().update(manifestBytes).digest('hex')}`;
+  await dst.putManifest(digest, manifestBytes, mediaType);
+  reporter.line('Storing signatures');
 }

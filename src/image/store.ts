@@ -17,6 +17,8 @@ export interface ImageRecord {
   readonly topLayer: string | null;
   readonly manifestDigest: string;
   readonly manifestMediaType: string;
+  /** Podman's Digest: the manifest list's when pulled through one, else the manifest's. */
+  readonly digest: string;
   /** From the config's "created", ms since the epoch. */
   readonly created: number;
   readonly stored: number;
@@ -34,6 +36,7 @@ interface ImageRow {
   top_layer: string | null;
   manifest_digest: string;
   manifest_media_type: string;
+  list_digest: string | null;
   created: number;
   stored: number;
   size: number;
@@ -47,6 +50,8 @@ export interface NewImage {
   readonly names: readonly string[];
   /** Extra manifest digests the image is known by (e.g. the digest it had in a registry). */
   readonly extraDigests?: readonly string[];
+  /** The manifest list it was pulled through, which becomes its Digest. */
+  readonly listDigest?: string;
 }
 
 export class ImageStore {
@@ -141,20 +146,22 @@ export class ImageStore {
     this.#db.write(() => {
       if (!this.#db.get('SELECT id FROM images WHERE id = ?', id)) {
         this.#db.run(
-          'INSERT INTO images (id, top_layer, manifest_digest, manifest_media_type, created, stored, size) VALUES (?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO images (id, top_layer, manifest_digest, manifest_media_type, list_digest, created, stored, size) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
           id,
           img.topLayer,
           manifestDigest,
           img.manifestMediaType,
+          img.listDigest ?? null,
           Number.isFinite(created) ? created : 0,
           now,
           size,
         );
       } else {
         // As containers/storage: the manifest written last is the image's manifest (its Digest).
-        this.#db.run('UPDATE images SET manifest_digest = ?, manifest_media_type = ? WHERE id = ?', manifestDigest, img.manifestMediaType, id);
+        this.#db.run('UPDATE images SET manifest_digest = ?, manifest_media_type = ?, list_digest = ? WHERE id = ?', manifestDigest, img.manifestMediaType, img.listDigest ?? null, id);
       }
-      for (const d of [manifestDigest, ...(img.extraDigests ?? [])]) {
+      // Podman lists the manifest list's digest first when the image came through one.
+      for (const d of [...(img.listDigest ? [img.listDigest] : []), manifestDigest, ...(img.extraDigests ?? [])]) {
         this.#db.run('INSERT OR IGNORE INTO image_digests (image_id, digest) VALUES (?, ?)', id, d);
       }
       for (const name of img.names) this.#addName(id, name, now);
@@ -237,6 +244,7 @@ function toRecord(r: ImageRow, names: string[], digests: string[], history: stri
     topLayer: r.top_layer,
     manifestDigest: r.manifest_digest,
     manifestMediaType: r.manifest_media_type,
+    digest: r.list_digest ?? r.manifest_digest,
     created: r.created,
     stored: r.stored,
     size: r.size,

@@ -110,4 +110,19 @@ export const MIGRATIONS: readonly string[] = [
   -- A container stopped by the user is not restarted by its restart policy.
   ALTER TABLE containers ADD COLUMN stopped_by_user INTEGER NOT NULL DEFAULT 0;
   `,
+  `
+  -- A manifest list (\`manifest create\`): its instances as descriptors (JSON array of
+  -- {descriptor, source}), where \`source\` says where an instance's blobs come from when the
+  -- list is pushed (\`docker://REPO\` or \`containers-storage:IMAGEID\`).
+  CREATE TABLE manifest_lists (
+    id        TEXT PRIMARY KEY,
+    name      TEXT NOT NULL UNIQUE,
+    instances TEXT NOT NULL,
+    created   INTEGER NOT NULL
+  );
+
+  -- The digest of the manifest list an image was pulled through (Podman's Digest is then the
+  -- list's); NULL when it was not.
+  ALTER TABLE images ADD COLUMN list_digest TEXT;
+  `,
 ];
