@@ -228,6 +228,70 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     }
   });
 
+  it('manifest lists: create, add, annotate, inspect and push as podman does; a pull picks the platform', async () => {
+    const instance = `docker://${reg.host}/interop/busybox:1`;
+    const steps: string[][] = [
+      ['manifest', 'create', 'mylist'],
+      ['manifest', 'add', ...tls, 'mylist', instance],
+      ['manifest', 'annotate', '--arch', 'arm64', '--variant', 'v8', '--annotation', 'a=b', 'mylist', pushedDigest],
+    ];
+    for (const args of steps) {
+      const s = await sk(sb, args);
+      const p = await pm(podman, args);
+      assert.equal(s.code, 0, s.stderr);
+      assert.equal(p.code, 0, p.stderr);
+      assert.match(s.stdout, /^[0-9a-f]{64}\n$/);
+    }
+    const inspected = await ok(sk(sb, ['manifest', 'inspect', 'mylist']), 'inspect');
+    assert.equal(inspected, await ok(pm(podman, ['manifest', 'inspect', 'mylist']), 'podman inspect'));
+    const again = ['manifest', 'create', 'mylist'];
+    const [sAgain, pAgain] = [await sk(sb, again), await pm(podman, again)];
+    assert.equal(sAgain.code, 125);
+    assert.equal(sAgain.stderr.replace(/[0-9a-f]{64}/, 'ID'), pAgain.stderr.replace(/[0-9a-f]{64}/, 'ID'));
+
+    const s = await sk(sb, ['manifest', 'push', ...tls, 'mylist', `${reg.host}/lists/skiff:1`]);
+    const p = await pm(podman, ['manifest', 'push', ...tls, 'mylist', `${reg.host}/lists/podman:1`]);
+    assert.equal(s.code, 0, s.stderr);
+    assert.equal(p.code, 0, p.stderr);
+    assert.equal(s.stderr, p.stderr);
+    const ours = await ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/lists/skiff:1`]), 'skopeo');
+    const theirs = await ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/lists/podman:1`]), 'skopeo');
+    assert.equal(ours, theirs);
+
+    // The list says arm64: asking for that platform finds the instance, with podman's warning.
+    const other = new Sandbox('skiff-registry-list');
+    try {
+      const name = `${reg.host}/lists/skiff:1`;
+      const arm = await sk(other, ['pull', '-q', ...tls, '--arch', 'arm64', name]);
+      assert.equal(arm.code, 0, arm.stderr);
+      assert.match(arm.stderr, /level=warning msg="image platform \(\{amd64 linux  \[\] \}\) does not match the expected platform \(\{arm64 linux  \[\] \}\)"/);
+      const digestOf = await ok(sk(other, ['image', 'inspect', '--format', '{{.Digest}}', name]), 'inspect');
+      assert.equal(digestOf.trim(), digest(Buffer.from(ours)));
+      const none = ['pull', ...tls, '--arch', 's390x', name];
+      const sNone = await sk(other, none);
+      const pNone = await pm(podman, none);
+      assert.equal(sNone.code, 125);
+      assert.equal(sNone.stderr, pNone.stderr);
+    } finally {
+      other.cleanup();
+    }
+
+    // A list of a stored image: the image is pushed with it, under the digest the list names.
+    await ok(sk(sb, ['manifest', 'create', 'locallist', 'containers-storage:localhost/busybox']), 'create from storage');
+    await ok(sk(sb, ['manifest', 'push', '-q', ...tls, 'locallist', `${reg.host}/lists/local:1`]), 'push');
+    const index = JSON.parse(await ok(skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/lists/local:1`]), 'skopeo')) as { manifests: { digest: string }[] };
+    assert.equal(index.manifests.length, 1);
+    await ok(skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/lists/local@${index.manifests[0].digest}`]), 'the instance is there');
+
+    for (const args of [['manifest', 'rm', 'mylist'], ['manifest', 'rm', 'mylist'], ['manifest', 'exists', 'mylist']]) {
+      const a = await sk(sb, args);
+      const b = await pm(podman, args);
+      assert.equal(a.code, b.code, args.join(' '));
+      assert.equal(a.stdout.replace(/[0-9a-f]{64}/, 'ID'), b.stdout.replace(/[0-9a-f]{64}/, 'ID'));
+      assert.equal(a.stderr, b.stderr);
+    }
+  });
+
   it('pull and push with the oci, oci-archive, docker-archive and dir transports', async () => {
     const other = new Sandbox('skiff-registry-transports');
     try {
