@@ -48,7 +48,8 @@ class LiveReporter implements CopyReporter {
   }
 
   blob(kind: 'blob' | 'config', digest: string, size: number | undefined): BlobProgress {
-    const row: Row = { label: `Copying ${kind} ${digest.replace(/^sha256:/, '').slice(0, 12)}`, size, bytes: 0, status: undefined, started: Date.now() };
+    // Podman's widths: 12 hex digits of a blob's digest, 10 of the config's.
+    const row: Row = { label: `Copying ${kind} ${digest.replace(/^sha256:/, '').slice(0, kind === 'blob' ? 12 : 10)}`, size, bytes: 0, status: undefined, started: Date.now() };
     this.#rows.push(row);
     this.#schedule();
     return {

@@ -82,9 +82,7 @@ export async function pushImage(engine: Engine, source: string, destination: str
       const configBytes = store.images.configBytes(image);
       const configDesc: Descriptor = { mediaType: format === 'oci' ? MEDIA.ociConfig : MEDIA.dockerConfig, digest: `sha256:${image.id}`, size: configBytes.length };
       const bar = reporter.blob('config', configDesc.digest, configDesc.size);
-      if (!(await client.hasBlob(configDesc.digest).catch((e: unknown) => Promise.reject(wrap(e, 'checking the config blob'))))) {
-        await client.uploadBlob(oneChunk(configBytes), () => configDesc.digest).catch((e: unknown) => Promise.reject(wrap(e, 'writing blob')));
-      }
+      await pushConfig(client, configBytes, configDesc.digest, mountCandidates(engine, client)).catch((e: unknown) => Promise.reject(wrap(e, 'writing blob')));
       bar.advance(configBytes.length);
       bar.done();
       reporter.line('Writing manifest to image destination');
@@ -107,8 +105,11 @@ function wrap(e: unknown, what: string): unknown {
   return e;
 }
 
-async function* oneChunk(bytes: Buffer): AsyncGenerator<Uint8Array> {
-  yield bytes;
+/** The config: skipped when the registry has it, mounted when a sibling repository does, else sent whole. */
+async function pushConfig(client: RegistryClient, bytes: Buffer, digest: string, mountFrom: readonly string[]): Promise<void> {
+  if (await client.hasBlob(digest)) return;
+  for (const from of mountFrom) if (await client.mountBlob(digest, from)) return;
+  await client.uploadMonolithic(bytes, digest);
 }
 
 /**

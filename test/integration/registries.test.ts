@@ -9,12 +9,13 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { importBusybox, Podman, Sandbox, SKIFF } from './harness.ts';
+import { Pty } from './pty.ts';
 import { digest, startRegistry, tarOf, type TestRegistry } from './registry.ts';
 
 interface Out {
@@ -97,6 +98,22 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     assert.deepEqual(scratchLeft(sb), []);
   });
 
+  it('on a terminal, one live line per blob that ends as podman\'s "Copying blob 1ab18f5d4e23 done"', async () => {
+    const other = new Sandbox('skiff-registry-tty');
+    const pty = await Pty.spawn([SKIFF, ...other.args(['pull', ...tls, `${reg.host}/interop/busybox:1`])], { rows: 24, cols: 100, env: { REGISTRY_AUTH_FILE: noAuth } });
+    try {
+      assert.equal(await pty.wait(30_000), 0, pty.output);
+      const out = pty.output.replace(/\r/g, '');
+      assert.match(out, /^Trying to pull .*\nGetting image source signatures\n/);
+      assert.match(out, /Copying blob [0-9a-f]{12} done\n/);
+      assert.match(out, /Copying config [0-9a-f]{10} done\nWriting manifest to image destination\nStoring signatures\n[0-9a-f]{64}\n$/);
+      assert.doesNotMatch(out, /Copying blob sha256:/);
+    } finally {
+      await pty.close();
+      other.cleanup();
+    }
+  });
+
   it('pushes an image that skopeo reads and podman pulls and runs; --digestfile names what the registry has', async () => {
     const dest = `${reg.host}/skiff/busybox:latest`;
     const digestFile = join(sb.dir, 'digest');
@@ -110,6 +127,43 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     const ours = (await ok(sk(sb, ['image', 'inspect', '--format', '{{.Id}}', 'localhost/busybox']), 'inspect')).trim();
     assert.equal(id, ours);
     assert.equal(await ok(pm(podman, ['run', '--rm', dest, 'echo', 'ran in podman']), 'podman run'), 'ran in podman\n');
+  });
+
+  it('a second push uploads nothing the registry has; another repository of it gets a cross-repository mount', async () => {
+    // A forwarding proxy in front of the registry records every request.
+    const seen: string[] = [];
+    const [regHost, regPort] = reg.host.split(':');
+    const proxy = createServer((req, res) => {
+      seen.push(`${req.method} ${req.url}`);
+      const up = httpRequest({ host: regHost, port: Number(regPort), method: req.method, path: req.url, headers: req.headers }, (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => res.destroy());
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const via = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    try {
+      const uploads = () => seen.filter((l) => /^(POST|PATCH|PUT) .*\/blobs\/uploads\//.test(l));
+      await ok(sk(sb, ['push', '-q', ...tls, 'localhost/busybox', `${via}/dedup/one:1`]), 'first push');
+      assert.ok(uploads().length > 0, seen.join('\n'));
+      seen.length = 0;
+      await ok(sk(sb, ['push', '-q', ...tls, 'localhost/busybox', `${via}/dedup/one:2`]), 'second push');
+      assert.deepEqual(uploads(), [], seen.join('\n'));
+      assert.ok(seen.some((l) => /^HEAD .*\/blobs\/sha256:/.test(l)), seen.join('\n'));
+      seen.length = 0;
+      // The image is known in the registry under dedup/one now: name it so, and push elsewhere.
+      await ok(sk(sb, ['tag', 'localhost/busybox', `${via}/dedup/one:1`]), 'tag');
+      await ok(sk(sb, ['push', '-q', ...tls, 'localhost/busybox', `${via}/dedup/two:1`]), 'push to another repository');
+      assert.ok(seen.some((l) => /^POST .*\/dedup\/two\/blobs\/uploads\/\?mount=sha256%3A[0-9a-f]{64}&from=dedup%2Fone$/.test(l)), seen.join('\n'));
+      assert.deepEqual(seen.filter((l) => l.startsWith('PATCH')), [], seen.join('\n'));
+      await ok(skopeo(['inspect', '--tls-verify=false', `docker://${reg.host}/dedup/two:1`]), 'the pushed image is whole');
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((r) => proxy.close(r));
+      await ok(sk(sb, ['rmi', `${via}/dedup/one:1`]), 'untag');
+    }
   });
 
   it('a pulled image pushed unchanged keeps its manifest, digest and all', async () => {

@@ -174,6 +174,18 @@ export class RegistryClient {
     if (done.status !== 201) throw await this.#fail(done, `uploading layer to ${this.registry}/${this.repository}`);
   }
 
+  /** A small blob in one request: POST to start, then the closing PUT carries the bytes. */
+  async uploadMonolithic(bytes: Buffer, digest: string): Promise<void> {
+    const start = await this.#send('POST', `${this.repository}/blobs/uploads/`, {});
+    start.body.resume();
+    if (start.status !== 202) throw await this.#fail(start, `initiating layer upload to ${this.registry}/${this.repository}`);
+    const put = this.#resolve(header(start, 'location'), 'initiating layer upload');
+    put.searchParams.set('digest', digest);
+    const done = await this.#send('PUT', put, { body: bytes, headers: { 'content-type': 'application/octet-stream' } });
+    done.body.resume();
+    if (done.status !== 201) throw await this.#fail(done, `uploading layer to ${this.registry}/${this.repository}`);
+  }
+
   async putManifest(reference: string, bytes: Buffer, mediaType: string): Promise<void> {
     const res = await this.#send('PUT', `${this.repository}/manifests/${reference}`, { body: bytes, headers: { 'content-type': mediaType } });
     res.body.resume();
