@@ -15,9 +15,9 @@
  * The machine-written short-name-aliases.conf (/var/cache/containers for root, else
  * $XDG_CACHE_HOME or ~/.cache, then containers/) wins over every registries.conf alias.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { SkiffError, errnoCode, isSkiffError } from '../util/errors.ts';
 import {
@@ -608,6 +608,22 @@ function loadAliasCache(path: string): Map<string, AliasEntry> {
     if (err instanceof FileProblem) throw new SkiffError('config', `loading short-name aliases config file ${goQuote(path)}: ${err.message}`, { cause: err });
     throw err;
   }
+}
+
+/**
+ * Records a short-name alias in short-name-aliases.conf, as Podman does after the user picked a
+ * candidate at its prompt: the file's other aliases are kept, keys are written sorted, and the
+ * file is replaced in one rename.
+ */
+export function recordShortNameAlias(path: string, name: string, value: string): void {
+  const aliases = new Map<string, string>();
+  for (const [k, v] of loadAliasCache(path)) if (v.value) aliases.set(k, formatReference(v.value));
+  aliases.set(name, value);
+  const lines = ['[aliases]', ...[...aliases.keys()].sort().map((k) => `  ${JSON.stringify(k)} = ${JSON.stringify(aliases.get(k))}`)];
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${lines.join('\n')}\n`, { mode: 0o644 });
+  renameSync(tmp, path);
 }
 
 /**

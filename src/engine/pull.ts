@@ -11,8 +11,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRegistry, pullSources, resolveShortName } from '../config/registries.ts';
-import { formatReference, type ImageReference, normalizeName, withTag } from '../image/reference.ts';
+import { findRegistry, pullSources, recordShortNameAlias, resolveShortName } from '../config/registries.ts';
+import { formatReference, type ImageReference, normalizeName, normalizeTaggedDigested, withTag } from '../image/reference.ts';
 import type { ImageRecord } from '../image/store.ts';
 import type { RegistryClient } from '../image/transport/registry/client.ts';
 import { readLimited } from '../image/transport/registry/client.ts';
@@ -53,6 +53,11 @@ export interface PullOptions extends RegistryAccess {
   readonly warn?: (message: string) => void;
   /** stdin and stdout are terminals: short-name modes may prompt. */
   readonly isTerminal?: boolean;
+  /**
+   * Lets the user pick one of several search-registry candidates (a terminal, and a
+   * short-name mode that prompts); returns the index picked. Without it, each is tried in order.
+   */
+  readonly select?: (candidates: readonly string[]) => Promise<number>;
   /** `--pull newer`: when the registry's manifest has one of these digests, the stored image is used. */
   readonly onlyIfDigestNot?: readonly string[];
 }
@@ -73,7 +78,15 @@ export async function pullImage(engine: Engine, input: string, opts: PullOptions
   if (explicit) {
     candidates = [normalizeName(name)];
   } else {
-    const resolution = resolveShortName(name, { config: registries, isTerminal: opts.isTerminal });
+    const resolution = resolveShortName(name, { config: registries, isTerminal: opts.isTerminal && opts.select !== undefined });
+    if (resolution.needsSelection && opts.select) {
+      const picked = resolution.candidates[await opts.select(resolution.candidates.map((c) => formatReference(c)))];
+      const [record] = await pullImageCandidates(engine, [picked], opts);
+      // The choice is remembered as an alias, as Podman does, once the pull worked.
+      const { repositoryName, repositoryOnly, parseReference } = await import('../image/reference.ts');
+      recordShortNameAlias(registries.aliasCachePath, repositoryName(repositoryOnly(parseReference(normalizeTaggedDigested(name)))), formatReference(repositoryOnly(picked)));
+      return [record];
+    }
     if (resolution.description) reporter.line(resolution.description);
     candidates = resolution.candidates;
   }
@@ -91,6 +104,11 @@ export async function pullImage(engine: Engine, input: string, opts: PullOptions
     for (const tag of tags) out.push(await pullCandidate(engine, withTag({ ...ref, tag: undefined }, tag), opts));
     return out;
   }
+  return pullImageCandidates(engine, candidates, opts);
+}
+
+/** Tries each candidate in order; the first that pulls wins, else every error is reported. */
+async function pullImageCandidates(engine: Engine, candidates: readonly ImageReference[], opts: PullOptions): Promise<ImageRecord[]> {
   const errors: SkiffError[] = [];
   for (const ref of candidates) {
     try {

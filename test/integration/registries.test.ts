@@ -114,6 +114,52 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     }
   });
 
+  it('a short name with two search registries: a prompt on a terminal, remembered as an alias; an error without one', async () => {
+    const second = await startRegistry('http');
+    const cache = '/var/cache/containers/short-name-aliases.conf';
+    const saved = existsSync(cache) ? readFileSync(cache) : undefined;
+    const other = new Sandbox('skiff-registry-prompt');
+    try {
+      await ok(skopeo(['copy', '-q', '--dest-tls-verify=false', `oci-archive:${archive}`, `docker://${second.host}/interop/busybox:latest`]), 'skopeo copy');
+      const conf = join(other.dir, 'registries.conf');
+      writeFileSync(conf, [
+        `unqualified-search-registries = ["${reg.host}", "${second.host}"]`,
+        'short-name-mode = "enforcing"',
+        `[[registry]]\nlocation = "${reg.host}"\ninsecure = true`,
+        `[[registry]]\nlocation = "${second.host}"\ninsecure = true`,
+        '',
+      ].join('\n'));
+      rmSync(cache, { force: true });
+      const env = { CONTAINERS_REGISTRIES_CONF: conf, REGISTRY_AUTH_FILE: noAuth };
+      const refused = await sk(other, ['pull', 'interop/busybox'], env);
+      assert.equal(refused.code, 125);
+      assert.equal(refused.stderr, 'Error: short-name resolution enforced but cannot prompt without a TTY\n');
+      const pty = await Pty.spawn([SKIFF, ...other.args(['pull', 'interop/busybox'])], { rows: 24, cols: 100, env });
+      try {
+        await pty.expect(/Please select an image/);
+        await pty.expect(new RegExp(`${second.host.replaceAll('.', '\\.')}/interop/busybox:latest`));
+        await pty.write('\x1b[B');
+        await pty.expect(/\x1b\[3A/);
+        await pty.write('\r');
+        assert.equal(await pty.wait(30_000), 0, pty.output);
+        // The list is left as a green check and the choice (the pty's bytes are read as latin1).
+        assert.match(pty.output, new RegExp(`\\x1b\\[32m[^\\x1b]+\\x1b\\[0m \\x1b\\[2m${second.host.replaceAll('.', '\\.')}/interop/busybox:latest`));
+        assert.match(pty.output, new RegExp(`Trying to pull ${second.host.replaceAll('.', '\\.')}/interop/busybox:latest`));
+      } finally {
+        await pty.close();
+      }
+      assert.equal(readFileSync(cache, 'utf8'), `[aliases]\n  "interop/busybox" = "${second.host}/interop/busybox"\n`);
+      const again = await sk(other, ['pull', 'interop/busybox'], env);
+      assert.equal(again.code, 0, again.stderr);
+      assert.match(again.stderr, new RegExp(`^Resolved "interop/busybox" as an alias \\(${cache}\\)\nTrying to pull ${second.host.replaceAll('.', '\\.')}/`));
+    } finally {
+      if (saved) writeFileSync(cache, saved);
+      else rmSync(cache, { force: true });
+      other.cleanup();
+      await second.stop();
+    }
+  });
+
   it('pushes an image that skopeo reads and podman pulls and runs; --digestfile names what the registry has', async () => {
     const dest = `${reg.host}/skiff/busybox:latest`;
     const digestFile = join(sb.dir, 'digest');

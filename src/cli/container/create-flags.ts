@@ -170,6 +170,7 @@ async function containerImage(ctx: CommandContext, engine: Engine): Promise<Imag
     reporter: copyReporter(ctx.stderr, { quiet: ctx.flags.quiet as boolean }),
     warn: (m) => ctx.warn(m),
     isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),
+    select: ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY ? async (c) => (await import('../select.ts')).selectOnTerminal(ctx, 'Please select an image', c) : undefined,
   });
 }
 

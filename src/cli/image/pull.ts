@@ -89,6 +89,7 @@ export const command: CommandSpec = {
         reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
         warn: (m) => ctx.warn(m),
         isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),
+        select: ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY ? async (c) => (await import('../select.ts')).selectOnTerminal(ctx, 'Please select an image', c) : undefined,
       });
       for (const id of ids) ctx.out(`${id}\n`);
     }

@@ -224,10 +224,10 @@ export class RegistryClient {
   }
 
   /** The registry's error; a refusal of anonymous access says how to give credentials. */
-  async #fail(res: HttpResponse, what: string): Promise<SkiffError> {
+  async #fail(res: HttpResponse, what: string): Promise<RegistryResponseError> {
     const e = await responseError(res, what);
     if (e.code !== 'unauthorized' || this.#opts.credentials) return e;
-    return new SkiffError(e.code, `${e.message} (no credentials for ${this.registry}: log in with "skiff login ${this.registry}")`);
+    return new RegistryResponseError(e.code, `${e.message} (no credentials for ${this.registry}: log in with "skiff login ${this.registry}")`, e.status, e.detail);
   }
 
   async #cancelUpload(location: string): Promise<void> {
@@ -382,10 +382,25 @@ export async function readLimited(body: AsyncIterable<Uint8Array> & { destroy?: 
 }
 
 /**
+ * A registry's answer with an error status. `status` and `detail` (the registry's own words,
+ * without `what`) let a caller word the failure as its Podman counterpart does (search).
+ */
+export class RegistryResponseError extends SkiffError {
+  readonly status: number;
+  readonly detail: string;
+
+  constructor(code: ErrorCode, message: string, status: number, detail: string) {
+    super(code, message);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+/**
  * A registry's error answer in Go's words (`manifest unknown: manifest unknown`), from its JSON
  * `errors` list when it sent one, else from the HTTP status.
  */
-export async function responseError(res: HttpResponse, what: string): Promise<SkiffError> {
+export async function responseError(res: HttpResponse, what: string): Promise<RegistryResponseError> {
   let text = '';
   try {
     text = (await readLimited(res.body, 64 * 1024, () => new Error('too large'))).toString('utf8');
@@ -411,7 +426,7 @@ export async function responseError(res: HttpResponse, what: string): Promise<Sk
     // Not JSON: the status says enough; the body is not echoed (it may be anything).
   }
   if (!detail) detail = res.status === 401 ? 'unauthorized: authentication required' : res.status === 404 ? 'manifest unknown' : `received unexpected HTTP status: ${res.status} ${httpStatusText(res.status)}`;
-  return new SkiffError(code, `${what}: ${detail}`);
+  return new RegistryResponseError(code, `${what}: ${detail}`, res.status, detail);
 }
 
 function httpStatusText(status: number): string {
