@@ -17,6 +17,7 @@ const push = lazy(() => import('./image/push.ts'));
 const login = lazy(() => import('./registry/login.ts'));
 const manifest = (pick: (m: typeof import('./manifest/manifest.ts')) => CommandSpec) => async () => pick(await import('./manifest/manifest.ts'));
 const logout = lazy(() => import('./registry/logout.ts'));
+const search = lazy(() => import('./registry/search.ts'));
 const save = lazy(() => import('./image/save.ts'));
 const tag = lazy(() => import('./image/tag.ts'));
 const untag = lazy(() => import('./image/untag.ts'));
@@ -146,6 +147,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'rmi', short: 'Removes one or more images from local storage', load: rmi },
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'save', short: 'Save image(s) to an archive', load: save },
+  { name: 'search', short: 'Search registry for image', load: search },
   { name: 'start', short: 'Start one or more containers', load: start },
   { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: stats },
   { name: 'stop', short: 'Stop one or more containers', load: stop },

@@ -135,7 +135,13 @@ async function pullCandidate(engine: Engine, ref: ImageReference, opts: PullOpti
   reporter.line(`Trying to pull ${full}...`);
   const registries = engine.images.registries();
   const entry = findRegistry(registries, ref);
-  if (entry?.blocked) throw new SkiffError('blocked', `initializing source docker://${full}: registry ${entry.location || ref.domain} is blocked in registries.conf`);
+  if (entry?.blocked) {
+    // containers/image names the main file and the user's drop-in directory, whatever exists.
+    const { registriesPaths } = await import('../config/registries.ts');
+    const paths = registriesPaths();
+    const where = `${paths.configPath} or ${paths.dropInDirs[paths.dropInDirs.length - 1]}`;
+    throw new SkiffError('blocked', `initializing source docker://${full}: registry ${entry.location || ref.domain} is blocked in ${where}`);
+  }
   const sources = entry ? pullSources(entry, ref) : [{ reference: ref, insecure: false, mirror: false }];
   let last: unknown;
   for (const source of sources) {
@@ -279,13 +285,27 @@ export function choosePlatform(index: ImageIndex, wanted: Partial<Platform> | un
   const os = wanted?.os || 'linux';
   const arch = wanted?.arch || goArch();
   const variant = wanted?.variant || '';
-  const matches = index.manifests.filter((m) => m.platform?.os === os && m.platform?.architecture === arch && (!variant || (m.platform?.variant ?? '') === variant));
-  // Without a variant asked for, an entry without one (or the first) is the host's.
-  const chosen = matches.find((m) => !m.platform?.variant) ?? matches[0];
-  if (!chosen) {
-    throw new SkiffError('manifest-unknown', `choosing an image from manifest list docker://${name}: no image found in ${kind} for architecture ${arch}, variant ${JSON.stringify(variant)}, OS ${os}`);
+  const candidates = index.manifests.filter((m) => m.platform?.os === os && m.platform?.architecture === arch);
+  // containers/image's order: the variant asked for, then the older ones that run on it (arm
+  // v7 runs v6 and v5 images), then an entry without a variant.
+  for (const v of compatibleVariants(arch, variant)) {
+    const hit = candidates.find((m) => (m.platform?.variant ?? '') === v);
+    if (hit) return hit;
   }
-  return chosen;
+  // Without a variant asked for, the first entry for the OS and architecture will do.
+  if (!variant && candidates[0]) return candidates[0];
+  throw new SkiffError('manifest-unknown', `choosing an image from manifest list docker://${name}: no image found in ${kind} for architecture ${arch}, variant ${JSON.stringify(variant)}, OS ${os}`);
+}
+
+/** The variants an image may have to run on `arch`/`variant`, best first; '' is "none given". */
+function compatibleVariants(arch: string, variant: string): string[] {
+  if (arch === 'arm') {
+    const order = ['v8', 'v7', 'v6', 'v5'];
+    const from = variant ? order.indexOf(variant) : -1;
+    return from >= 0 ? [...order.slice(from), ''] : [variant, ''];
+  }
+  if (arch === 'arm64') return variant ? [variant, ...(variant === 'v8' ? [''] : [])] : ['', 'v8'];
+  return variant ? [variant, ''] : [''];
 }
 
 async function fetchConfig(client: RegistryClient, desc: Descriptor): Promise<Buffer> {

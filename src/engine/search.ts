@@ -94,8 +94,7 @@ function goAtoi(s: string, what: string): number {
 
 /** Searches as `podman search TERM` does; the results of each registry in registry order. */
 export async function searchImages(engine: Engine, term: string, opts: SearchOptions): Promise<SearchResult[]> {
-  const filter = parseSearchFilters([]);
-  const wanted = opts.filter ?? filter;
+  const wanted = opts.filter ?? { stars: 0 };
   // Everything before the first `/` is the registry: the term may hold anything (wildcards,
   // partial names), so it is not parsed as a reference.
   const slash = term.indexOf('/');
@@ -168,7 +167,7 @@ async function searchCatalog(engine: Engine, registry: string, term: string, fil
     client.close();
   }
   const matches = matchRepositories(repositories, term, limit > 0 ? limit : DEFAULT_LIMIT);
-  const dockerHub = indexOf(registry) === 'docker.io';
+  const dockerHub = searchIndex(registry) === 'docker.io';
   const out: SearchResult[] = [];
   for (const repo of matches.slice(0, Math.max(0, outputLimit(matches.length, limit)))) {
     const result: SearchResult = {
@@ -208,7 +207,7 @@ function matchesFilter(r: SearchResult, f: SearchFilter): boolean {
 }
 
 /** libimage's "index" of a registry: its last two dot-separated labels (docker.io for registry-1.docker.io). */
-function indexOf(registry: string): string {
+function searchIndex(registry: string): string {
   const labels = registry.split('.');
   return labels.length > 2 ? labels.slice(-2).join('.') : registry;
 }

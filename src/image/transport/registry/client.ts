@@ -87,7 +87,7 @@ export class RegistryClient {
         continue;
       }
       res.body.resume();
-      if (res.status === 401) this.#challenge = parseChallenge(header(res, 'www-authenticate'));
+      if (res.status === 401) this.#challenge = firstChallenge(res);
       else if (res.status !== 200 && res.status !== 404) {
         // A registry that answers something else still speaks HTTP; requests will say more.
       }
@@ -202,7 +202,7 @@ export class RegistryClient {
       if (Array.isArray(doc.tags)) out.push(...doc.tags.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
       if (!next) break;
-      path = this.#resolve(next, 'fetching tags list');
+      path = this.#samePlace(next, 'fetching tags list');
     }
     return out;
   }
@@ -218,7 +218,7 @@ export class RegistryClient {
       if (Array.isArray(doc.repositories)) out.push(...doc.repositories.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
       if (!next) break;
-      path = this.#resolve(next, 'fetching the catalog');
+      path = this.#samePlace(next, 'fetching the catalog');
     }
     return out;
   }
@@ -237,6 +237,15 @@ export class RegistryClient {
     } catch {
       // The registry forgets abandoned uploads on its own.
     }
+  }
+
+  /**
+   * A pagination link's path and query on this registry, as containers/image reads it: the
+   * next page never goes to another host, which would get the registry's credentials.
+   */
+  #samePlace(link: string, what: string): URL {
+    const url = this.#resolve(link, what);
+    return new URL(`${url.pathname}${url.search}`, this.#base as URL);
   }
 
   #resolve(location: string | undefined, what: string): URL {
@@ -264,7 +273,7 @@ export class RegistryClient {
     let res = await this.#http.request(url, { method, headers, body: opts.body, followRedirects: opts.followRedirects });
     if (res.status === 401 && (opts.body === undefined || Buffer.isBuffer(opts.body))) {
       // The challenge may differ per request (another realm, a new scope): learn it and retry once.
-      const challenge = parseChallenge(header(res, 'www-authenticate'));
+      const challenge = firstChallenge(res);
       res.body.resume();
       if (challenge) {
         this.#challenge = challenge;
@@ -331,6 +340,18 @@ function basic(creds: Credentials): string {
 function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/**
+ * The first challenge skiff can answer, each WWW-Authenticate header read on its own (Node
+ * joins repeated headers with commas, which would run one challenge into the next).
+ */
+function firstChallenge(res: HttpResponse): Challenge | undefined {
+  for (const value of res.headersDistinct['www-authenticate'] ?? []) {
+    const ch = parseChallenge(value);
+    if (ch) return ch;
+  }
+  return undefined;
 }
 
 /** `Bearer realm="…",service="…"` → its scheme and parameters (quoted values may hold commas). */

@@ -20,6 +20,8 @@ export interface TlsSettings {
 export interface HttpResponse {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
+  /** Every header as the list of its values (a header may come more than once). */
+  readonly headersDistinct: NodeJS.Dict<string[]>;
   readonly body: IncomingMessage;
   /** Where the response really came from, after redirects. */
   readonly url: URL;
@@ -65,7 +67,7 @@ export class HttpSession {
       const res = await this.#once(current, method, headers, opts.body);
       const location = res.headers.location;
       if (!opts.followRedirects || !isRedirect(res.statusCode ?? 0) || !location || (method !== 'GET' && method !== 'HEAD')) {
-        return { status: res.statusCode ?? 0, headers: res.headers, body: res, url: current };
+        return { status: res.statusCode ?? 0, headers: res.headers, headersDistinct: res.headersDistinct, body: res, url: current };
       }
       res.resume();
       if (hop >= MAX_REDIRECTS) throw new SkiffError('registry', `fetching ${redact(url)}: stopped after ${MAX_REDIRECTS} redirects`);
@@ -98,7 +100,7 @@ export class HttpSession {
         res.setTimeout(IDLE_TIMEOUT_MS, () => res.destroy(Object.assign(new Error('timed out reading the response'), { code: 'ETIMEDOUT' })));
         resolve(res);
       });
-      req.on('error', (e) => reject(connectionError(url, e)));
+      req.on('error', (e) => reject(connectionError(url, e, method)));
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
       else void pump(body, req).catch((e: unknown) => req.destroy(e as Error));
@@ -141,10 +143,11 @@ export function redact(url: URL): string {
 }
 
 /** Go's net/http wording for the failures users meet, so messages read as Podman's do. */
-export function connectionError(url: URL, e: unknown): SkiffError {
+export function connectionError(url: URL, e: unknown, method = 'GET'): SkiffError {
   const code = errnoCode(e);
   const where = `${url.protocol === 'https:' ? 'https' : 'http'}://${url.host}${url.pathname}`;
-  const op = `Get "${where}"`;
+  // Go's url.Error: the method with only its first letter capital (`Get`, `Head`, `Patch`).
+  const op = `${method[0]}${method.slice(1).toLowerCase()} "${where}"`;
   let reason: string;
   switch (code) {
     case 'ECONNREFUSED':
