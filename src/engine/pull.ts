@@ -135,24 +135,39 @@ async function pullCandidate(engine: Engine, ref: ImageReference, opts: PullOpti
   reporter.line(`Trying to pull ${full}...`);
   const registries = engine.images.registries();
   const entry = findRegistry(registries, ref);
-  if (entry?.blocked) {
-    // containers/image names the main file and the user's drop-in directory, whatever exists.
-    const { registriesPaths } = await import('../config/registries.ts');
-    const paths = registriesPaths();
-    const where = `${paths.configPath} or ${paths.dropInDirs[paths.dropInDirs.length - 1]}`;
-    throw new SkiffError('blocked', `initializing source docker://${full}: registry ${entry.location || ref.domain} is blocked in ${where}`);
-  }
   const sources = entry ? pullSources(entry, ref) : [{ reference: ref, insecure: false, mirror: false }];
-  let last: unknown;
-  for (const source of sources) {
-    try {
-      return await withRetries(opts, () => pullFrom(engine, source.reference, ref, source.insecure, opts));
-    } catch (e) {
-      last = e;
-      if (!isSkiffError(e)) throw e;
+  return withRetries(opts, async () => {
+    // As containers/image: each mirror, then the primary location; a source that fails before
+    // its first blob is one attempt, and all attempts are reported together.
+    const attempts: { ref: string; err: SkiffError }[] = [];
+    for (const source of sources) {
+      const where = formatReference(source.reference);
+      const own = findRegistry(registries, source.reference);
+      if (own?.blocked) {
+        attempts.push({ ref: where, err: await blockedError(own.location || source.reference.domain) });
+        continue;
+      }
+      try {
+        return await pullFrom(engine, source.reference, ref, source.insecure, opts);
+      } catch (e) {
+        if (!(e instanceof SourceInitError)) throw e;
+        attempts.push({ ref: where, err: e });
+      }
     }
-  }
-  throw last;
+    const last = attempts[attempts.length - 1];
+    const detail = attempts.length === 1 ? last.err.message : `(Mirrors also failed: [${attempts.slice(0, -1).map((a) => `${a.ref}: ${a.err.message}`).join(' ')}]): ${last.ref}: ${last.err.message}`;
+    throw new SkiffError(last.err.code, `initializing source docker://${full}: ${detail}`, { cause: last.err });
+  });
+}
+
+/** A failure before any blob was read: the next source may still serve the image. */
+class SourceInitError extends SkiffError {}
+
+async function blockedError(registry: string): Promise<SkiffError> {
+  // containers/image names the main file and the user's drop-in directory, whatever exists.
+  const { registriesPaths } = await import('../config/registries.ts');
+  const paths = registriesPaths();
+  return new SkiffError('blocked', `registry ${registry} is blocked in ${paths.configPath} or ${paths.dropInDirs[paths.dropInDirs.length - 1]}`);
 }
 
 async function withRetries<T>(opts: PullOptions, attempt: () => Promise<T>): Promise<T> {
@@ -184,9 +199,7 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
   const client = openRegistryClient(engine, source, opts, insecure);
   try {
     const initializing = (e: unknown): never => {
-      if (isSkiffError(e) && !e.message.startsWith('initializing source')) {
-        throw new SkiffError(e.code, `initializing source docker://${sourceName}: ${e.message}`, { cause: e });
-      }
+      if (isSkiffError(e)) throw new SourceInitError(e.code, e.message, { cause: e });
       throw e;
     };
     const reference = source.digest ?? source.tag ?? 'latest';

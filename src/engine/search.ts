@@ -10,6 +10,7 @@
  * asked for its catalog.
  */
 import { STATUS_CODES } from 'node:http';
+import { lookupCredentials } from '../config/auth.ts';
 import { findRegistry, registriesPaths } from '../config/registries.ts';
 import { normalizeName } from '../image/reference.ts';
 import { RegistryResponseError } from '../image/transport/registry/client.ts';
@@ -139,9 +140,11 @@ async function searchCatalog(engine: Engine, registry: string, term: string, fil
   // namespace of it does not.
   const entry = findRegistry(config, registry);
   if (entry?.blocked) throw new SkiffError('blocked', `creating new docker client: ${blockedText(entry.prefix)}`);
+  // The whole registry is searched: only credentials for the registry itself apply.
+  const access = withCredentials(opts, registry, undefined, 'getting username and password');
   let client: RegistryClient;
   try {
-    client = openClient({ registry, repository: '', access: opts, registries: config, rootless: engine.config.rootless, actions: 'pull', insecure: entry?.insecure ?? false });
+    client = openClient({ registry, repository: '', access, registries: config, rootless: engine.config.rootless, actions: 'pull', insecure: entry?.insecure ?? false });
   } catch (e) {
     throw wrap(e, 'creating new docker client');
   }
@@ -151,7 +154,7 @@ async function searchCatalog(engine: Engine, registry: string, term: string, fil
     try {
       await client.ping();
     } catch (e) {
-      throw wrap(e, `pinging container registry ${registry}`);
+      throw wrap(e, `pinging container registry ${hostOf(registry)}`);
     }
     try {
       repositories = await client.catalog();
@@ -219,9 +222,10 @@ async function searchTags(engine: Engine, registry: string, term: string, opts: 
   const entry = findRegistry(config, name);
   const prefix = 'getting repository tags';
   if (entry?.blocked) throw new SkiffError('blocked', `${prefix}: failed to create client: ${blockedText(entry.prefix)}`);
+  const access = withCredentials(opts, ref.domain, ref.path, `${prefix}: failed to create client: getting username and password`);
   let client: RegistryClient;
   try {
-    client = openClient({ registry: ref.domain, repository: ref.path, access: opts, registries: config, rootless: engine.config.rootless, actions: 'pull' });
+    client = openClient({ registry: ref.domain, repository: ref.path, access, registries: config, rootless: engine.config.rootless, actions: 'pull' });
   } catch (e) {
     throw wrap(e, `${prefix}: failed to create client`);
   }
@@ -230,7 +234,7 @@ async function searchTags(engine: Engine, registry: string, term: string, opts: 
     try {
       await client.ping();
     } catch (e) {
-      throw wrap(e, `pinging container registry ${ref.domain}`);
+      throw wrap(e, `pinging container registry ${hostOf(ref.domain)}`);
     }
     try {
       tags = await client.tags();
@@ -265,6 +269,24 @@ function tagsReference(full: string, term: string): { domain: string; path: stri
   } catch {
     throw refused();
   }
+}
+
+/**
+ * The access with its credentials looked up now (--creds, else the auth files), as
+ * containers/image looks them up before it opens a client, with its wording of a failure.
+ */
+function withCredentials(access: RegistryAccess, registry: string, repository: string | undefined, context: string): RegistryAccess {
+  if (access.credentials) return access;
+  try {
+    return { ...access, credentials: lookupCredentials(registry, repository, { authfile: access.authfile }) };
+  } catch (e) {
+    throw wrap(e, context);
+  }
+}
+
+/** The host a registry is reached at, as ping errors name it. */
+function hostOf(registry: string): string {
+  return registry === 'docker.io' ? 'registry-1.docker.io' : registry;
 }
 
 /** containers/image's httpResponseToError: an error status in Go's words. */

@@ -392,6 +392,54 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     }
   });
 
+  it('registries.conf: a blocked registry is refused and a mirror is used, as podman does', async () => {
+    const conf = join(sb.dir, 'registries-mirror.conf');
+    writeFileSync(conf, [
+      '[[registry]]',
+      `prefix = "${reg.host}/blocked"`,
+      `location = "${reg.host}/blocked"`,
+      'blocked = true',
+      '[[registry]]',
+      'prefix = "mirrored.example/interop"',
+      'location = "127.0.0.1:1/nothing"',
+      '[[registry.mirror]]',
+      `location = "${reg.host}/interop"`,
+      'insecure = true',
+      '',
+    ].join('\n'));
+    const env = { CONTAINERS_REGISTRIES_CONF: conf };
+    const other = new Sandbox('skiff-registry-conf');
+    try {
+      for (const args of [['pull', `${reg.host}/blocked/busybox:1`], ['pull', 'mirrored.example/interop/busybox:1']]) {
+        const a = await sk(other, args, env);
+        const b = await pm(podman, args, env);
+        assert.equal(a.code, b.code, `${args.join(' ')}: ${a.stderr}`);
+        assert.equal(a.stdout, b.stdout);
+        assert.equal(a.stderr, b.stderr);
+      }
+      assert.equal((await ok(sk(other, ['images', '--format', '{{.Repository}}:{{.Tag}}'], env), 'images')).trim(), 'mirrored.example/interop/busybox:1');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('credentials come from ${XDG_RUNTIME_DIR}/containers/auth.json, then ~/.docker/config.json', async () => {
+    // A registry that wants none still gets the ping; what is checked here is which file login writes.
+    const home = join(sb.dir, 'home');
+    const runtime = join(sb.dir, 'xdg-run');
+    mkdirSync(join(home, '.docker'), { recursive: true });
+    mkdirSync(runtime, { recursive: true });
+    const env = { HOME: home, XDG_RUNTIME_DIR: runtime, REGISTRY_AUTH_FILE: '' };
+    const login = await sk(sb, ['login', ...tls, '-u', 'someone', '-p', 'secret', reg.host], env);
+    assert.equal(login.code, 0, login.stderr);
+    const written = JSON.parse(readFileSync(join(runtime, 'containers', 'auth.json'), 'utf8')) as { auths: Record<string, { auth: string }> };
+    assert.equal(Buffer.from(written.auths[reg.host].auth, 'base64').toString(), 'someone:secret');
+    assert.equal(await ok(sk(sb, ['login', '--get-login', reg.host], env), 'get-login'), 'someone\n');
+    rmSync(join(runtime, 'containers'), { recursive: true });
+    writeFileSync(join(home, '.docker', 'config.json'), JSON.stringify({ auths: { [`https://${reg.host}/v1/`]: { auth: Buffer.from('dockeruser:pw').toString('base64') } } }));
+    assert.equal(await ok(sk(sb, ['login', '--get-login', reg.host], env), 'get-login from docker'), 'dockeruser\n');
+  });
+
   it('pull and push with the oci, oci-archive, docker-archive and dir transports', async () => {
     const other = new Sandbox('skiff-registry-transports');
     try {
