@@ -105,7 +105,6 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'load', short: 'Load image(s) from a tar archive', load },
       { name: 'prune', short: 'Remove unused images', load: prune },
       { name: 'pull', short: 'Pull an image from a registry', load: pull },
-  { name: 'push', short: 'Push an image to a specified destination', load: push },
       { name: 'push', short: 'Push an image to a specified destination', load: push },
       { name: 'rm', short: 'Removes one or more images from local storage', load: rmi },
       { name: 'save', short: 'Save image(s) to an archive', load: save },

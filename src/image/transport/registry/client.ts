@@ -73,6 +73,7 @@ export class RegistryClient {
   /** The ping: finds the scheme that answers and the authentication the registry asks for. */
   async ping(): Promise<void> {
     if (this.#base) return;
+    if (!/^[A-Za-z0-9.-]+(:\d+)?$|^\[[0-9a-fA-F:]+\](:\d+)?$/.test(this.registry)) throw new SkiffError('invalid-reference', `invalid registry ${JSON.stringify(this.registry)}`);
     const host = this.registry === 'docker.io' ? 'registry-1.docker.io' : this.registry;
     const schemes = this.#opts.allowHttp ? ['https', 'http'] : ['https'];
     let last: unknown;
@@ -87,10 +88,8 @@ export class RegistryClient {
         continue;
       }
       res.body.resume();
+      // Any answer means the scheme works; a status other than 401 is left to the requests.
       if (res.status === 401) this.#challenge = firstChallenge(res);
-      else if (res.status !== 200 && res.status !== 404) {
-        // A registry that answers something else still speaks HTTP; requests will say more.
-      }
       this.#base = base;
       return;
     }
@@ -198,7 +197,7 @@ export class RegistryClient {
     for (let page = 0; page < 1000; page++) {
       const res = await this.#send('GET', path, {});
       if (res.status !== 200) throw await this.#fail(res, `fetching tags list of ${this.registry}/${this.repository}`);
-      const doc = JSON.parse((await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', 'tags list too large'))).toString('utf8')) as { tags?: unknown };
+      const doc = await readJson<{ tags?: unknown }>(res, `fetching tags list of ${this.registry}/${this.repository}`);
       if (Array.isArray(doc.tags)) out.push(...doc.tags.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
       if (!next) break;
@@ -214,7 +213,7 @@ export class RegistryClient {
     for (let page = 0; page < 1000; page++) {
       const res = await this.#send('GET', path, { scopes: ['registry:catalog:*'] });
       if (res.status !== 200) throw await this.#fail(res, `fetching the catalog of ${this.registry}`);
-      const doc = JSON.parse((await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', 'catalog too large'))).toString('utf8')) as { repositories?: unknown };
+      const doc = await readJson<{ repositories?: unknown }>(res, `fetching the catalog of ${this.registry}`);
       if (Array.isArray(doc.repositories)) out.push(...doc.repositories.filter((t): t is string => typeof t === 'string'));
       const next = nextLink(header(res, 'link'));
       if (!next) break;
@@ -365,6 +364,18 @@ export function parseChallenge(value: string | undefined): Challenge | undefined
   const re = /([\w-]+)\s*=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*))\s*,?\s*/g;
   for (const p of m[2].matchAll(re)) params[p[1].toLowerCase()] = p[2] !== undefined ? p[2].replace(/\\(.)/g, '$1') : p[3];
   return { scheme, params };
+}
+
+/** A small JSON answer; anything else is the registry's fault, said so. */
+async function readJson<T>(res: HttpResponse, what: string): Promise<T> {
+  const bytes = await readLimited(res.body, MAX_JSON_BYTES, () => new SkiffError('registry', `${what}: the answer exceeds ${MAX_JSON_BYTES} bytes`));
+  try {
+    const doc: unknown = JSON.parse(bytes.toString('utf8'));
+    if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new Error('not a JSON object');
+    return doc as T;
+  } catch (e) {
+    throw new SkiffError('registry', `${what}: the answer is not JSON: ${(e as Error).message}`);
+  }
 }
 
 /** `<URL>; rel="next"` from a Link header. */
