@@ -166,6 +166,7 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
     for (const [k, v] of Object.entries(parsed.values)) if (parsed.changed.has(k) || !GLOBAL_NAMES.has(k) || !globalParsed.changed.has(k)) values[k] = v;
     checkArgs(spec.args, parsed.args);
     const global = globalOptions(values, changed);
+    if (global.logLevel) (await import('../util/log.ts')).setLogLevel(global.logLevel, err);
     const ctx: CommandContext = {
       stdout: io.stdout,
       stderr: io.stderr,

@@ -490,6 +490,20 @@ describe('registries: TLS, certs.d and --cert-dir', () => {
     await ok(sk(sb, ['pull', '-q', '--tls-verify=false', name]), 'pull --tls-verify=false');
   });
 
+  it('presents the client certificate of a certs.d directory to a registry that requires one', async () => {
+    const mtls = await startRegistry('mtls');
+    try {
+      const name = `${mtls.host}/mtls/tiny:1`;
+      const refused = await sk(sb, ['push', '--cert-dir', mtls.caOnlyDir as string, 'localhost/tiny', name]);
+      assert.equal(refused.code, 125);
+      assert.match(refused.stderr, /^Error: pinging container registry /);
+      await ok(sk(sb, ['push', '-q', '--cert-dir', mtls.certDir as string, 'localhost/tiny', name]), 'push with a client certificate');
+      await ok(skopeo(['inspect', '--cert-dir', mtls.certDir as string, `docker://${name}`]), 'skopeo reads it');
+    } finally {
+      await mtls.stop();
+    }
+  });
+
   it('trusts the CA in /etc/containers/certs.d/HOST:PORT', async () => {
     mkdirSync(certsD, { recursive: true });
     writeFileSync(join(certsD, 'ca.crt'), readFileSync(reg.caFile as string));
@@ -559,10 +573,18 @@ describe('registries: credentials (htpasswd and token auth), login and logout', 
         assert.ok(scopes.includes('repository:auth/tiny:pull,push'), scopes.join(' | '));
         assert.ok(scopes.includes('repository:auth/tiny:pull'), scopes.join(' | '));
       }
-      // Wrong --creds: refused, and the password appears nowhere.
-      const wrong = await sk(sb, ['pull', ...tls, '--creds', `${reg.user}:s3cr3t-wrong`, name]);
+      // Wrong --creds: refused; right ones at debug level: the requests are logged, and neither
+      // password appears anywhere, plain or in base64.
+      const wrong = await sk(sb, ['--log-level', 'debug', 'pull', ...tls, '--creds', `${reg.user}:s3cr3t-wrong`, name]);
       assert.equal(wrong.code, 125);
-      assert.ok(!wrong.stderr.includes('s3cr3t-wrong') && !wrong.stderr.includes(reg.password as string), wrong.stderr);
+      const right = await sk(sb, ['--log-level', 'debug', 'pull', ...tls, '--creds', `${reg.user}:${reg.password}`, name]);
+      assert.equal(right.code, 0, right.stderr);
+      assert.match(right.stderr, /level=debug msg="GET https:\/\/127\.0\.0\.1:\d+\/v2\/auth\/tiny\/manifests\/1: 200"/);
+      for (const secret of ['s3cr3t-wrong', reg.password as string]) {
+        for (const form of [secret, Buffer.from(`${reg.user}:${secret}`).toString('base64')]) {
+          assert.ok(!wrong.stderr.includes(form) && !right.stderr.includes(form) && !right.stdout.includes(form), `${form} leaked`);
+        }
+      }
 
       assert.equal(await ok(sk(sb, ['logout', '--authfile', ours, reg.host]), 'logout'), `Removed login credentials for ${reg.host}\n`);
       const again = await sk(sb, ['logout', '--authfile', ours, reg.host]);
@@ -620,6 +642,7 @@ describe('registries: bad answers are refused, each leaving the store as it was'
     const m = /^\/v2\/(.+)\/(manifests|blobs)\/([^/]+)$/.exec(url.pathname);
     const img = m ? repos.get(m[1]) : undefined;
     if (!m || !img) return void res.writeHead(404, { 'content-type': 'application/json' }).end('{"errors":[{"code":"NAME_UNKNOWN","message":"repository name not known to registry"}]}');
+    if (m[1] === 'bad/500') return void res.writeHead(500, { 'content-type': 'text/plain' }).end('the registry is having a bad day');
     if (m[2] === 'manifests') return void res.writeHead(200, { 'content-type': img.manifestType, 'content-length': img.manifest.length }).end(req.method === 'HEAD' ? undefined : img.manifest);
     const blob = img.blobs.get(m[3]);
     if (!blob) return void res.writeHead(404).end();
@@ -663,6 +686,7 @@ describe('registries: bad answers are refused, each leaving the store as it was'
     repos.set('redirect/ok', { ...fakeImage(), redirect: `http://127.0.0.1:${(other.address() as AddressInfo).port}/blobs/DIGEST` });
     repos.set('slow/image', { ...fakeImage(), stall: true });
     repos.set('good/image', fakeImage());
+    repos.set('bad/500', fakeImage());
   });
   after(async () => {
     stalled?.destroy();
@@ -679,6 +703,7 @@ describe('registries: bad answers are refused, each leaving the store as it was'
     { repo: 'bad/config', stderr: /^Error: invalid image config: /m },
     { repo: 'bad/schema1', stderr: /Docker schema 1 manifests are not supported/ },
     { repo: 'bad/missing', stderr: /^Error: initializing source docker:\/\/127\.0\.0\.1:\d+\/bad\/missing:latest: reading manifest latest in 127\.0\.0\.1:\d+\/bad\/missing: name unknown: repository name not known to registry\n$/ },
+    { repo: 'bad/500', stderr: /^Error: initializing source docker:\/\/127\.0\.0\.1:\d+\/bad\/500:latest: reading manifest latest in 127\.0\.0\.1:\d+\/bad\/500: received unexpected HTTP status: 500 Internal Server Error\n$/ },
     { repo: 'redirect/ftp', stderr: /refusing a redirect to a ftp URL: only http and https are followed/ },
   ];
   for (const c of cases) {

@@ -16,7 +16,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type RegistryFlavour = 'http' | 'tls' | 'basic' | 'token';
+export type RegistryFlavour = 'http' | 'tls' | 'basic' | 'token' | 'mtls';
 
 export interface TestRegistry {
   readonly flavour: RegistryFlavour;
@@ -28,6 +28,8 @@ export interface TestRegistry {
   readonly caFile?: string;
   /** tls/basic/token: a dir holding only ca.crt, usable as --cert-dir or /etc/containers/certs.d/HOST:PORT. */
   readonly certDir?: string;
+  /** mtls: certDir holds the CA and a client certificate (client.cert, client.key); this one the CA only. */
+  readonly caOnlyDir?: string;
   /** basic/token: the one valid account. */
   readonly user?: string;
   readonly password?: string;
@@ -86,6 +88,15 @@ export async function startRegistry(flavour: RegistryFlavour): Promise<TestRegis
       reg.caFile = pki.caFile;
       reg.certDir = pki.certDir;
       config.push('  tls:', `    certificate: ${q(pki.serverCert)}`, `    key: ${q(pki.serverKey)}`);
+      if (flavour === 'mtls') {
+        // The registry asks for a client certificate signed by the CA and refuses a TLS session without one.
+        config.push('    clientcas:', `      - ${q(pki.caFile)}`);
+        reg.caOnlyDir = join(dir, 'ca-only.d');
+        mkdirSync(reg.caOnlyDir);
+        writeFileSync(join(reg.caOnlyDir, 'ca.crt'), readFileSync(pki.caFile));
+        writeFileSync(join(pki.certDir, 'client.cert'), readFileSync(join(dir, 'pki', 'client.crt')));
+        writeFileSync(join(pki.certDir, 'client.key'), readFileSync(join(dir, 'pki', 'client.key')));
+      }
       if (flavour === 'basic' || flavour === 'token') {
         reg.user = `user${randomBytes(4).toString('hex')}`;
         reg.password = randomBytes(12).toString('base64url');
@@ -125,7 +136,8 @@ export async function startRegistry(flavour: RegistryFlavour): Promise<TestRegis
     const child = proc;
     live.add(child);
     child.once('exit', () => live.delete(child));
-    await waitReady(child, host, reg.caFile, logFile);
+    const client = flavour === 'mtls' && reg.certDir ? { cert: readFileSync(join(reg.certDir, 'client.cert')), key: readFileSync(join(reg.certDir, 'client.key')) } : undefined;
+    await waitReady(child, host, reg.caFile, logFile, client);
     return reg;
   } catch (e) {
     const log = readLog(join(dir, 'registry.log'));
@@ -161,23 +173,23 @@ function freePort(): Promise<number> {
 }
 
 /** Polls GET /v2/ until the registry answers with any status; fails after ~10 s or if it exits. */
-async function waitReady(proc: ChildProcess, host: string, caFile: string | undefined, logFile: string): Promise<void> {
+async function waitReady(proc: ChildProcess, host: string, caFile: string | undefined, logFile: string, client?: { cert: Buffer; key: Buffer }): Promise<void> {
   const ca = caFile ? readFileSync(caFile) : undefined;
   const deadline = Date.now() + 10_000;
   for (;;) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`docker-registry exited (${proc.exitCode ?? proc.signalCode}) before answering on ${host}:\n${readLog(logFile)}`);
     }
-    if (await answers(host, ca)) return;
+    if (await answers(host, ca, client)) return;
     if (Date.now() > deadline) throw new Error(`docker-registry did not answer on ${host} within 10 s:\n${readLog(logFile)}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-function answers(host: string, ca: Buffer | undefined): Promise<boolean> {
+function answers(host: string, ca: Buffer | undefined, client?: { cert: Buffer; key: Buffer }): Promise<boolean> {
   return new Promise((resolve) => {
     const url = `${ca ? 'https' : 'http'}://${host}/v2/`;
-    const req = ca ? httpsRequest(url, { ca, timeout: 1000 }) : httpRequest(url, { timeout: 1000 });
+    const req = ca ? httpsRequest(url, { ca, timeout: 1000, ...client }) : httpRequest(url, { timeout: 1000 });
     req.once('response', (res) => {
       res.resume();
       resolve(true);
@@ -241,6 +253,7 @@ function makePki(dir: string): Pki {
   };
   leaf('server', '127.0.0.1', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1,DNS:localhost\n');
   leaf('signer', 'skiff test token signer', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\n');
+  leaf('client', 'skiff test client', 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n');
   const certDir = join(dir, 'certs.d');
   mkdirSync(certDir);
   writeFileSync(join(certDir, 'ca.crt'), readFileSync(join(pki, 'ca.crt')));

@@ -6,6 +6,7 @@
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SkiffError, errnoCode } from '../../../util/errors.ts';
+import { debug } from '../../../util/log.ts';
 
 export interface TlsSettings {
   /** false: any certificate is accepted (`--tls-verify=false`, `insecure = true`). */
@@ -64,7 +65,9 @@ export class HttpSession {
     let current = url;
     let headers = { ...opts.headers };
     for (let hop = 0; ; hop++) {
+      debug(`${method} ${redact(current)}`);
       const res = await this.#once(current, method, headers, opts.body);
+      debug(`${method} ${redact(current)}: ${res.statusCode ?? 0}`);
       const location = res.headers.location;
       if (!opts.followRedirects || !isRedirect(res.statusCode ?? 0) || !location || (method !== 'GET' && method !== 'HEAD')) {
         return { status: res.statusCode ?? 0, headers: res.headers, headersDistinct: res.headersDistinct, body: res, url: current };
