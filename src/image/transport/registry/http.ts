@@ -145,6 +145,13 @@ export function redact(url: URL): string {
   return `${url.protocol}//${url.host}${url.pathname}`;
 }
 
+/** The address Go names in a dial error: the IP tried and the port, `[::1]:443` for IPv6. */
+function dialedAddress(url: URL, e: unknown): string {
+  const { address, port } = e as { address?: string; port?: number };
+  if (!address || !port) return url.host;
+  return address.includes(':') ? `[${address}]:${port}` : `${address}:${port}`;
+}
+
 /** Go's net/http wording for the failures users meet, so messages read as Podman's do. */
 export function connectionError(url: URL, e: unknown, method = 'GET'): SkiffError {
   const code = errnoCode(e);
@@ -154,7 +161,7 @@ export function connectionError(url: URL, e: unknown, method = 'GET'): SkiffErro
   let reason: string;
   switch (code) {
     case 'ECONNREFUSED':
-      reason = `dial tcp ${url.host}: connect: connection refused`;
+      reason = `dial tcp ${dialedAddress(url, e)}: connect: connection refused`;
       break;
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
