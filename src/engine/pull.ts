@@ -23,6 +23,7 @@ import { goArch } from '../util/platform.ts';
 import { decompress, sha256, tapHash } from '../util/stream.ts';
 import type { Engine } from './engine.ts';
 import { openClient, type RegistryAccess } from './registry-access.ts';
+import { Trust } from './trust.ts';
 
 /** What a copy reports as it goes; the CLI draws it (plain lines, or live bars on a terminal). */
 export interface CopyReporter {
@@ -58,6 +59,10 @@ export interface PullOptions extends RegistryAccess {
    * short-name mode that prompts); returns the index picked. Without it, each is tried in order.
    */
   readonly select?: (candidates: readonly string[]) => Promise<number>;
+  /** `--signature-policy`: the policy.json to apply instead of the user's or the system's. */
+  readonly signaturePolicy?: string;
+  /** The policy already loaded (set by pullImage, which reads it once, before any network). */
+  readonly trust?: Trust;
   /** `--pull newer`: when the registry's manifest has one of these digests, the stored image is used. */
   readonly onlyIfDigestNot?: readonly string[];
 }
@@ -68,7 +73,14 @@ const PARALLEL_LAYERS = 6;
 const MAX_CONFIG_BYTES = 4 * 1024 * 1024;
 
 /** Pulls one input (a name, `docker://NAME`) and returns the images stored, one per tag. */
-export async function pullImage(engine: Engine, input: string, opts: PullOptions = {}): Promise<ImageRecord[]> {
+export async function pullImage(engine: Engine, input: string, given: PullOptions = {}): Promise<ImageRecord[]> {
+  // The policy is read once the name is resolved, as Podman does, and before anything is
+  // fetched: a broken one refuses everything.
+  let opts = given;
+  const withTrust = (): PullOptions => {
+    if (!opts.trust) opts = { ...opts, trust: Trust.load(engine.config, opts.signaturePolicy) };
+    return opts;
+  };
   const reporter = opts.reporter ?? SILENT;
   const explicit = input.startsWith('docker://');
   const name = explicit ? input.slice('docker://'.length) : input;
@@ -81,7 +93,7 @@ export async function pullImage(engine: Engine, input: string, opts: PullOptions
     const resolution = resolveShortName(name, { config: registries, isTerminal: opts.isTerminal && opts.select !== undefined });
     if (resolution.needsSelection && opts.select) {
       const picked = resolution.candidates[await opts.select(resolution.candidates.map((c) => formatReference(c)))];
-      const [record] = await pullImageCandidates(engine, [picked], opts);
+      const [record] = await pullImageCandidates(engine, [picked], withTrust());
       // The choice is remembered as an alias, as Podman does, once the pull worked.
       const { repositoryName, repositoryOnly, parseReference } = await import('../image/reference.ts');
       recordShortNameAlias(registries.aliasCachePath, repositoryName(repositoryOnly(parseReference(normalizeTaggedDigested(name)))), formatReference(repositoryOnly(picked)));
@@ -93,6 +105,7 @@ export async function pullImage(engine: Engine, input: string, opts: PullOptions
   if (opts.allTags) {
     const ref = candidates[0];
     if (ref.digest || /:[^/]+$/.test(name.replace(/@.*/, ''))) throw new SkiffError('invalid-argument', 'tag can\'t be used with --all-tags/-a');
+    withTrust();
     const client = openRegistryClient(engine, ref, opts, undefined);
     let tags: string[];
     try {
@@ -104,7 +117,7 @@ export async function pullImage(engine: Engine, input: string, opts: PullOptions
     for (const tag of tags) out.push(await pullCandidate(engine, withTag({ ...ref, tag: undefined }, tag), opts));
     return out;
   }
-  return pullImageCandidates(engine, candidates, opts);
+  return pullImageCandidates(engine, candidates, withTrust());
 }
 
 /** Tries each candidate in order; the first that pulls wins, else every error is reported. */
@@ -117,7 +130,7 @@ async function pullImageCandidates(engine: Engine, candidates: readonly ImageRef
       if (!isSkiffError(e)) throw e;
       errors.push(e);
       // A bad manifest or store failure is not a reason to ask the next registry.
-      if (!['manifest-unknown', 'unauthorized', 'registry-unreachable', 'registry', 'blocked'].includes(e.code)) throw e;
+      if (!['manifest-unknown', 'unauthorized', 'registry-unreachable', 'registry', 'blocked', 'policy-rejected'].includes(e.code)) throw e;
     }
   }
   if (errors.length === 1) throw errors[0];
@@ -230,6 +243,8 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
     const manifest = validateManifest(parseJson(instance.bytes, 'manifest'));
     checkMediaTypes(manifest);
 
+    // As containers/image: the policy decides on the name asked for and its top-level manifest.
+    await opts.trust?.checkDocker(name, top.bytes, top.digest);
     reporter.line('Getting image source signatures');
     const store = engine.store;
     const storedName = formatReference(name.digest ? { ...name, tag: undefined } : name);

@@ -4,6 +4,7 @@
  * Reading reuses the archive readers of `load`; writing reuses the writers of `save`.
  */
 import { rmSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { localName } from '../image/names.ts';
 import type { ImageRecord } from '../image/store.ts';
 import { openArchiveSource } from '../image/transport/archive.ts';
@@ -12,6 +13,7 @@ import { SkiffError } from '../util/errors.ts';
 import type { Engine } from './engine.ts';
 import type { CopyReporter } from './pull.ts';
 import { saveImages, storeSourceImage } from './transfer.ts';
+import { Trust } from './trust.ts';
 
 export interface TransportRef {
   readonly transport: 'oci' | 'oci-archive' | 'docker-archive' | 'dir';
@@ -65,14 +67,16 @@ function safeLocal(n: string): string | undefined {
   }
 }
 
-export async function copyFromTransport(engine: Engine, input: string, opts: { reporter?: CopyReporter }): Promise<ImageRecord> {
+export async function copyFromTransport(engine: Engine, input: string, opts: { reporter?: CopyReporter; signaturePolicy?: string }): Promise<ImageRecord> {
   const t = parseTransportRef(input);
+  const trust = Trust.load(engine.config, opts.signaturePolicy);
   const store = engine.store;
   const scratch = store.scratchDir();
   try {
     const reader = await openArchiveSource(t.path, scratch);
     try {
       const src = pick(t, await reader.images(), input);
+      await trust.checkPath(t.transport, resolve(t.path), t.ref, src.manifestBytes);
       opts.reporter?.line('Getting image source signatures');
       for (const l of src.manifest.layers) opts.reporter?.blob('blob', l.digest, l.size).done();
       opts.reporter?.blob('config', src.manifest.config.digest, src.manifest.config.size).done();

@@ -30,6 +30,7 @@ export type ErrorCode =
   | 'unauthorized' // a registry wants credentials that were not given or were refused
   | 'manifest-unknown' // the registry has no such image (tag or digest)
   | 'blocked' // registries.conf blocks the registry
+  | 'policy-rejected' // the trust policy (policy.json) does not accept the image
   | 'io'
   | 'internal';
 

@@ -68,6 +68,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'authfile', type: 'string', usage: 'Path of the authentication file. Use REGISTRY_AUTH_FILE environment variable to override' },
   { name: 'os', type: 'string', valueName: 'OS', usage: 'use OS instead of the running OS for choosing images' },
   { name: 'platform', type: 'string', usage: 'Specify the platform for selecting the image.  (Conflicts with --arch and --os)' },
+  { name: 'signature-policy', type: 'string', usage: 'Path to a signature-policy file', hidden: true },
   { name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries for pulling images', default: true },
   { name: 'variant', type: 'string', valueName: 'VARIANT', usage: 'Use VARIANT instead of the running architecture variant for choosing images' },
 ];
@@ -167,6 +168,7 @@ async function containerImage(ctx: CommandContext, engine: Engine): Promise<Imag
   return imageForContainer(engine, input, policy, {
     ...(await registryAccess(ctx)),
     platform: platformFlags(ctx),
+    signaturePolicy: (ctx.flags['signature-policy'] as string) || undefined,
     reporter: copyReporter(ctx.stderr, { quiet: ctx.flags.quiet as boolean }),
     warn: (m) => ctx.warn(m),
     isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),

@@ -11,6 +11,9 @@ export const REGISTRY_FLAGS: readonly FlagSpec[] = [
   { name: 'tls-verify', type: 'bool', usage: 'Require HTTPS and verify certificates when contacting registries', default: true },
 ];
 
+/** Podman keeps this one out of --help; it replaces policy.json for the command. */
+export const SIGNATURE_POLICY_FLAG: FlagSpec = { name: 'signature-policy', type: 'string', usage: 'Path to a signature-policy file', hidden: true };
+
 export const PLATFORM_FLAGS: readonly FlagSpec[] = [
   { name: 'arch', type: 'string', valueName: 'ARCH', usage: 'Use ARCH instead of the architecture of the machine for choosing images' },
   { name: 'os', type: 'string', valueName: 'OS', usage: 'Use OS instead of the running OS for choosing images' },
@@ -69,6 +72,7 @@ export const command: CommandSpec = {
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pulling images' },
     { name: 'retry', type: 'uint', usage: 'number of times to retry in case of failure when performing pull', default: 3 },
     { name: 'retry-delay', type: 'string', usage: 'delay between retries in case of pull failures' },
+    SIGNATURE_POLICY_FLAG,
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -85,6 +89,7 @@ export const command: CommandSpec = {
         platform: platformFlags(ctx),
         allTags: f['all-tags'] as boolean,
         retry: f.retry as number,
+        signaturePolicy: (f['signature-policy'] as string) || undefined,
         retryDelayMs: retryDelay ? retryDelayMs(retryDelay, parseGoDuration) : undefined,
         reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
         warn: (m) => ctx.warn(m),

@@ -1,0 +1,145 @@
+/**
+ * Applying a policy to one image, as containers/image's PolicyContext does: every requirement
+ * of the scope that applies must accept the image. A signedBy requirement accepts it when at
+ * least one of its signatures is by a trusted key, over this very manifest, and for an
+ * identity the requirement's signedIdentity accepts; otherwise the reasons are reported.
+ */
+import { readFileSync } from 'node:fs';
+import { formatReference, type ImageReference, normalizeName, repositoryName } from '../reference.ts';
+import { SkiffError } from '../../util/errors.ts';
+import { sha256 } from '../../util/hash.ts';
+import type { Policy, Requirement, SignedIdentity } from './policy.ts';
+import { dockerScopes, pathScopes, requirementsFor } from './policy.ts';
+import { InvalidSignature, readKeys, verifySignature } from './simple.ts';
+
+export interface ImageUnderPolicy {
+  /** `docker`, `oci`, `dir`, … */
+  readonly transport: string;
+  /** docker: the normalised reference asked for (`host/repo:tag` or `…@digest`); else the absolute path. */
+  readonly reference: string;
+  /** For messages: `docker://host/repo:tag`. */
+  readonly display: string;
+  /** The manifest as the source holds it (a list's own, when the name names a list). */
+  readonly manifest: Buffer;
+  /** The simple signatures the source or its lookaside has for the manifest. */
+  signatures(): Promise<Buffer[]>;
+}
+
+export interface Decision {
+  readonly transport: string;
+  /** The scope whose requirements applied, '' for the transport's default, 'default' for the policy's. */
+  readonly scope: string;
+  readonly requirements: readonly Requirement[];
+}
+
+export function decide(policy: Policy, image: Pick<ImageUnderPolicy, 'transport' | 'reference'>): Decision {
+  const scopes = image.transport === 'docker' || image.transport === 'atomic' ? dockerScopes(image.reference) : pathScopes(image.reference);
+  const { scope, requirements } = requirementsFor(policy, image.transport, scopes);
+  return { transport: image.transport, scope, requirements };
+}
+
+/** Throws Podman's "Source image rejected: …" unless every requirement accepts the image. */
+export async function checkImage(policy: Policy, image: ImageUnderPolicy): Promise<Decision> {
+  const decision = decide(policy, image);
+  for (const req of decision.requirements) {
+    const refusal = await refusalOf(req, image);
+    if (refusal !== undefined) throw new SkiffError('policy-rejected', `Source image rejected: ${refusal}`);
+  }
+  return decision;
+}
+
+/** Why a requirement refuses the image, or undefined when it accepts it. */
+async function refusalOf(req: Requirement, image: ImageUnderPolicy): Promise<string | undefined> {
+  switch (req.type) {
+    case 'insecureAcceptAnything':
+      return undefined;
+    case 'reject':
+      return `Running image ${image.display} is rejected by policy.`;
+    case 'signedBy':
+      return signedByRefusal(req, image);
+    case 'sigstoreSigned':
+      return 'sigstore signatures are not supported by skiff yet: the image cannot be verified';
+    case 'signedBaseLayer':
+      return 'signedBaseLayer is not implemented by containers/image either: the image cannot be verified';
+  }
+}
+
+async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, image: ImageUnderPolicy): Promise<string | undefined> {
+  const signatures = await image.signatures();
+  if (signatures.length === 0) return 'A signature was required, but no signature exists';
+  const keys = await trustedKeys(req);
+  const digest = `sha256:${sha256().update(image.manifest).digest('hex')}`;
+  const reasons: string[] = [];
+  for (const blob of signatures) {
+    try {
+      const claims = await verifySignature(blob, keys);
+      if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for docker digest "${claims.manifestDigest}" does not match`);
+      if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof InvalidSignature)) throw e;
+      reasons.push(e.message);
+    }
+  }
+  return reasons.length === 1 ? reasons[0] : `None of the signatures were accepted, reasons: ${reasons.join('; ')}`;
+}
+
+async function trustedKeys(req: Extract<Requirement, { type: 'signedBy' }>): Promise<Awaited<ReturnType<typeof readKeys>>> {
+  if (req.keyData !== undefined) return readKeys(Buffer.from(req.keyData, 'latin1'), 'keyData');
+  const out: Awaited<ReturnType<typeof readKeys>> = [];
+  for (const path of req.keyPaths ?? [req.keyPath as string]) {
+    let data: Buffer;
+    try {
+      data = readFileSync(path);
+    } catch (e) {
+      throw new SkiffError('policy-rejected', `Source image rejected: reading key file ${path}: ${(e as Error).message}`);
+    }
+    out.push(...(await readKeys(data, path)));
+  }
+  return out;
+}
+
+function parseDocker(s: string): ImageReference | undefined {
+  try {
+    return normalizeName(s);
+  } catch {
+    return undefined;
+  }
+}
+
+/** containers/image's PolicyReferenceMatch: does the signed identity fit the image's name? */
+export function identityAccepted(rule: SignedIdentity, imageRef: string, signedRef: string): boolean {
+  const signed = parseDocker(signedRef);
+  if (!signed) return false;
+  const repoOf = (r: ImageReference) => repositoryName({ ...r, tag: undefined, digest: undefined });
+  const exactOrDigest = (image: ImageReference | undefined): boolean => {
+    if (!image) return false;
+    if (image.digest) return repoOf(image) === repoOf(signed);
+    if (image.tag) return formatReference(image) === formatReference(signed);
+    return false;
+  };
+  const image = parseDocker(imageRef);
+  switch (rule.type) {
+    case 'matchExact':
+      return image !== undefined && (image.tag !== undefined || image.digest !== undefined) && formatReference(image) === formatReference(signed);
+    case 'matchRepoDigestOrExact':
+      return exactOrDigest(image);
+    case 'matchRepository':
+      return image !== undefined && repoOf(image) === repoOf(signed);
+    case 'exactReference': {
+      const want = parseDocker(rule.dockerReference);
+      return want !== undefined && formatReference(want) === formatReference(signed);
+    }
+    case 'exactRepository': {
+      const want = parseDocker(rule.dockerRepository);
+      return want !== undefined && repoOf(want) === repoOf(signed);
+    }
+    case 'remapIdentity': {
+      if (!image) return false;
+      const full = formatReference(image);
+      const boundary = (i: number) => i === full.length || full[i] === '/' || full[i] === ':' || full[i] === '@';
+      const remapped = full.startsWith(rule.prefix) && boundary(rule.prefix.length) ? rule.signedPrefix + full.slice(rule.prefix.length) : full;
+      return exactOrDigest(parseDocker(remapped));
+    }
+  }
+}
