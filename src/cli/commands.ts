@@ -14,6 +14,7 @@ const imp = lazy(() => import('./image/import.ts'));
 const load = lazy(() => import('./image/load.ts'));
 const pull = lazy(() => import('./image/pull.ts'));
 const push = lazy(() => import('./image/push.ts'));
+const trust = (pick: (m: typeof import('./image/trust.ts')) => CommandSpec) => async () => pick(await import('./image/trust.ts'));
 const login = lazy(() => import('./registry/login.ts'));
 const manifest = (pick: (m: typeof import('./manifest/manifest.ts')) => CommandSpec) => async () => pick(await import('./manifest/manifest.ts'));
 const logout = lazy(() => import('./registry/logout.ts'));
@@ -110,6 +111,15 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'save', short: 'Save image(s) to an archive', load: save },
       { name: 'tag', short: 'Add an additional name to a local image', load: tag },
       { name: 'tree', short: 'Prints layer hierarchy of an image in a tree format', load: tree },
+      {
+        name: 'trust',
+        short: 'Manage container image trust policy',
+        subcommands: [
+          { name: 'explain', short: 'Explain which trust policy decides for an image, and why', load: trust((m) => m.explainCommand) },
+          { name: 'set', short: 'Set default trust policy or a new trust policy for a registry', load: trust((m) => m.setCommand) },
+          { name: 'show', short: 'Display trust policy for the system', load: trust((m) => m.showCommand) },
+        ],
+      },
       { name: 'untag', short: 'Remove a name from a local image', load: untag },
     ],
   },

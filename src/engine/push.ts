@@ -36,6 +36,9 @@ export interface PushOptions extends RegistryAccess {
   readonly reporter?: CopyReporter;
   /** Write the manifest under its own digest, not a tag (an instance of a manifest list). */
   readonly byDigest?: boolean;
+  /** `--sign-by`: sign the pushed manifest with this GPG key (simple signing). */
+  readonly signBy?: string;
+  readonly signPassphraseFile?: string;
 }
 
 /** What a push wrote: the manifest as the registry now has it. */
@@ -90,6 +93,11 @@ export async function pushImage(engine: Engine, source: string, destination: str
       const digest = `sha256:${sha256().update(bytes).digest('hex')}`;
       const reference = opts.byDigest ? digest : (dest.digest ?? dest.tag ?? 'latest');
       await client.putManifest(reference, bytes, mediaType).catch((e: unknown) => Promise.reject(wrap(e, 'writing manifest')));
+      if (opts.signBy) {
+        reporter.line('Signing manifest using simple signing');
+        const { signAndStore } = await import('./sign.ts');
+        await signAndStore(dest, digest, { signBy: opts.signBy, passphraseFile: opts.signPassphraseFile });
+      }
       reporter.line('Storing signatures');
       return { digest, size: bytes.length, mediaType };
     });

@@ -4,12 +4,13 @@
  * store registries.d names for the repository (`file://` read directly, `http(s)://` fetched,
  * signature-1, signature-2, … until the first that does not exist).
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { Config } from '../config/config.ts';
 import { formatReference, type ImageReference } from '../image/reference.ts';
 import { checkImage, type Decision } from '../image/trust/evaluate.ts';
-import { loadPolicy, type Policy, policyPath } from '../image/trust/policy.ts';
+import { loadPolicy, parsePolicy, type Policy, policyPath } from '../image/trust/policy.ts';
 import { loadRegistriesD, lookasideFor, registriesDDir, signatureUrl } from '../image/trust/registries-d.ts';
+import { checkSignatureFormat } from '../image/trust/simple.ts';
 import { SkiffError, errnoCode } from '../util/errors.ts';
 
 /** More signatures than this for one manifest is a lookaside gone wrong. */
@@ -59,6 +60,7 @@ export async function lookasideSignatures(repository: string, repoPath: string, 
     const url = signatureUrl(config.lookaside, repoPath, manifestDigest, n);
     const blob = await fetchSignature(url);
     if (!blob) break;
+    checkSignatureFormat(blob, url.protocol === 'file:' ? url.pathname : url.href);
     out.push(blob);
   }
   return out;
@@ -90,4 +92,97 @@ async function fetchSignature(url: URL): Promise<Buffer | undefined> {
   } finally {
     http.close();
   }
+}
+
+/** `image trust set -t TYPE`: the requirement written for each type, as Podman writes it. */
+export function requirementForTrustType(type: string, keys: readonly string[]): Record<string, unknown> {
+  switch (type) {
+    case 'accept':
+      return { type: 'insecureAcceptAnything' };
+    case 'reject':
+      return { type: 'reject' };
+    case 'signedBy':
+    case 'sigstoreSigned': {
+      if (keys.length === 0) throw new SkiffError('invalid-argument', `at least one public key must be defined for type '${type}'`);
+      for (const k of keys) {
+        try {
+          readFileSync(k);
+        } catch (e) {
+          throw new SkiffError('invalid-argument', `reading public key ${k}: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
+        }
+      }
+      const where = keys.length === 1 ? { keyPath: keys[0] } : { keyPaths: [...keys] };
+      return type === 'signedBy' ? { type, keyType: 'GPGKeys', ...where } : { type, ...where, signedIdentity: { type: 'matchRepoDigestOrExact' } };
+    }
+    default:
+      throw new SkiffError('invalid-argument', `invalid choice: ${type} (choose from 'accept', 'reject', 'signedBy', 'sigstoreSigned')`);
+  }
+}
+
+/**
+ * Writes one scope's requirement (or the default's) into a policy file, keeping the rest of it.
+ * The file is validated after the change and replaced in one rename; a file that does not
+ * parse is left alone and reported.
+ */
+export function setTrust(path: string, scope: string, requirement: Record<string, unknown>): void {
+  let doc: Record<string, unknown> = { default: [{ type: 'insecureAcceptAnything' }] };
+  try {
+    doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT') throw new SkiffError('config', `invalid policy in "${path}": ${(e as Error).message}`);
+  }
+  if (scope === 'default') {
+    doc.default = [requirement];
+  } else {
+    const transports = (doc.transports ?? {}) as Record<string, Record<string, unknown>>;
+    const docker = { ...(transports.docker ?? {}), [scope]: [requirement] };
+    doc.transports = { ...transports, docker: Object.fromEntries(Object.keys(docker).sort().map((k) => [k, docker[k]])) };
+  }
+  const text = JSON.stringify(doc, null, 4);
+  // What is written must be a policy skiff (and Podman) can read.
+  parsePolicy(text, path);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o644 });
+  renameSync(tmp, path);
+}
+
+export interface TrustRow {
+  readonly transport: string;
+  readonly name: string;
+  readonly repoName: string;
+  readonly type: string;
+  readonly gpgId: string;
+  readonly sigstore: string;
+}
+
+/** `image trust show`: the default, then each scope of each transport, with key IDs and stores. */
+export async function trustRows(policy: Policy): Promise<TrustRow[]> {
+  const typeOf = (reqs: readonly { type: string }[]): string => {
+    const t = reqs[0]?.type;
+    return t === 'insecureAcceptAnything' ? 'accept' : t === 'signedBy' ? 'signed' : (t ?? '');
+  };
+  const rows: TrustRow[] = [{ transport: 'all', name: '* (default)', repoName: 'default', type: typeOf(policy.default), gpgId: '', sigstore: '' }];
+  const registriesD = await loadRegistriesD(registriesDDir(undefined));
+  for (const [transport, scopes] of policy.transports) {
+    for (const [scope, reqs] of scopes) {
+      const ids: string[] = [];
+      for (const r of reqs) if (r.type === 'signedBy') ids.push(...(await keyUserIds(r)));
+      const store = transport === 'docker' ? (lookasideFor(registriesD, scope).lookaside ?? '') : '';
+      rows.push({ transport: transport === 'docker' ? 'repository' : transport, name: scope, repoName: scope, type: typeOf(reqs), gpgId: ids.join(', '), sigstore: store });
+    }
+  }
+  return rows;
+}
+
+async function keyUserIds(req: Extract<import('../image/trust/policy.ts').Requirement, { type: 'signedBy' }>): Promise<string[]> {
+  const { readKeys } = await import('../image/trust/simple.ts');
+  const out: string[] = [];
+  for (const path of req.keyPaths ?? (req.keyPath ? [req.keyPath] : [])) {
+    try {
+      for (const key of await readKeys(readFileSync(path), path)) out.push(...key.getUserIDs());
+    } catch {
+      // A key file that cannot be read shows no ID here; pulls report it.
+    }
+  }
+  return out;
 }

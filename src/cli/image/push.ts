@@ -18,6 +18,9 @@ export const command: CommandSpec = {
     { name: 'format', short: 'f', type: 'string', usage: 'Manifest type (oci, v2s2, or v2s1) to use in the destination (default is manifest type of source, with fallbacks)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pushing images' },
     { name: 'remove-signatures', type: 'bool', usage: 'Discard any pre-existing signatures in the image' },
+    { name: 'sign-by', type: 'string', usage: 'Add a signature at the destination using the specified key' },
+    { name: 'sign-by-sigstore-private-key', type: 'string', valueName: 'PATH', usage: 'Sign the image using a sigstore private key at PATH' },
+    { name: 'sign-passphrase-file', type: 'string', valueName: 'PATH', usage: 'Read a passphrase for signing an image from PATH' },
   ],
   async run(ctx) {
     const f = ctx.flags;
@@ -29,6 +32,8 @@ export const command: CommandSpec = {
     const compression = f['compression-format'] as string;
     if (compression && compression !== 'gzip' && compression !== 'zstd') throw new SkiffError('invalid-argument', `unsupported compression format ${compression}`);
     const level = f['compression-level'] as number;
+    if (f['sign-by-sigstore-private-key']) throw new SkiffError('unsupported', 'signing with a sigstore private key is not supported by skiff yet: use --sign-by with a GPG key');
+    if (f['sign-passphrase-file'] && !f['sign-by']) throw new SkiffError('invalid-argument', 'a passphrase file was given without a key to sign with (--sign-by)');
     const source = ctx.args[0];
     const destination = ctx.args[1] ?? source;
     const engine = await ctx.engine();
@@ -48,6 +53,8 @@ export const command: CommandSpec = {
       forceCompression: f['force-compression'] as boolean,
       digestFile: (f.digestfile as string) || undefined,
       removeSignatures: f['remove-signatures'] as boolean,
+      signBy: (f['sign-by'] as string) || undefined,
+      signPassphraseFile: (f['sign-passphrase-file'] as string) || undefined,
       reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
     });
   },

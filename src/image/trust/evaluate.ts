@@ -32,10 +32,10 @@ export interface Decision {
   readonly requirements: readonly Requirement[];
 }
 
-export function decide(policy: Policy, image: Pick<ImageUnderPolicy, 'transport' | 'reference'>): Decision {
+export function decide(policy: Policy, image: Pick<ImageUnderPolicy, 'transport' | 'reference'>): Decision & { readonly scopes: readonly string[] } {
   const scopes = image.transport === 'docker' || image.transport === 'atomic' ? dockerScopes(image.reference) : pathScopes(image.reference);
   const { scope, requirements } = requirementsFor(policy, image.transport, scopes);
-  return { transport: image.transport, scope, requirements };
+  return { transport: image.transport, scope, requirements, scopes };
 }
 
 /** Throws Podman's "Source image rejected: …" unless every requirement accepts the image. */
@@ -49,7 +49,7 @@ export async function checkImage(policy: Policy, image: ImageUnderPolicy): Promi
 }
 
 /** Why a requirement refuses the image, or undefined when it accepts it. */
-async function refusalOf(req: Requirement, image: ImageUnderPolicy): Promise<string | undefined> {
+export async function refusalOf(req: Requirement, image: ImageUnderPolicy): Promise<string | undefined> {
   switch (req.type) {
     case 'insecureAcceptAnything':
       return undefined;
@@ -65,7 +65,14 @@ async function refusalOf(req: Requirement, image: ImageUnderPolicy): Promise<str
 }
 
 async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, image: ImageUnderPolicy): Promise<string | undefined> {
-  const signatures = await image.signatures();
+  let signatures: Buffer[];
+  try {
+    signatures = await image.signatures();
+  } catch (e) {
+    // A signature that cannot even be read refuses the image, as in containers/image.
+    if (e instanceof InvalidSignature) return e.message;
+    throw e;
+  }
   if (signatures.length === 0) return 'A signature was required, but no signature exists';
   const keys = await trustedKeys(req);
   const digest = `sha256:${sha256().update(image.manifest).digest('hex')}`;
@@ -73,7 +80,7 @@ async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, 
   for (const blob of signatures) {
     try {
       const claims = await verifySignature(blob, keys);
-      if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for docker digest "${claims.manifestDigest}" does not match`);
+      if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for digest ${claims.manifestDigest} does not match`);
       if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
       return undefined;
     } catch (e) {

@@ -44,7 +44,7 @@ export async function loadRegistriesD(dir: string): Promise<RegistriesD> {
     if (errnoCode(e) === 'ENOENT') return { defaultDocker: undefined, docker: new Map() };
     throw new SkiffError('config', `reading registries.d directory ${dir}: ${(e as Error).message}`);
   }
-  const { parse } = await import('yaml');
+  const { parseYaml: parse } = await import('../../util/yaml.ts');
   let defaultDocker: LookasideConfig | undefined;
   let defaultFrom = '';
   const docker = new Map<string, LookasideConfig>();

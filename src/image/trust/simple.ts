@@ -34,6 +34,18 @@ function pgp(): Promise<OpenPgp> {
   return openpgp;
 }
 
+/**
+ * containers/image's check that a blob is a simple signature at all: an OpenPGP message starts
+ * with a compressed-data, one-pass-signature or signature packet. Anything else is refused
+ * before any cryptography, with the location named.
+ */
+export function checkSignatureFormat(blob: Buffer, location: string): void {
+  const first = blob[0];
+  if (first === undefined) throw new InvalidSignature(`parsing signature ${JSON.stringify(location)}: empty signature blob`);
+  const openpgpStarts = [0xa0, 0xa1, 0xa2, 0xa3, 0xc8, 0x90, 0x91, 0x92, 0x3d, 0xc4, 0x88, 0x89, 0x8a, 0x8b, 0xc2];
+  if (!openpgpStarts.includes(first)) throw new InvalidSignature(`parsing signature ${JSON.stringify(location)}: unrecognized signature format, starting with binary 0x${first.toString(16)}`);
+}
+
 /** The keys of a keyring, armored or binary (what `gpg --export [--armor]` writes). */
 export async function readKeys(data: Buffer, what: string): Promise<Key[]> {
   const lib = await pgp();

@@ -1,0 +1,47 @@
+/**
+ * Simple signing on push and `image sign`: a payload binding the pushed manifest's digest to
+ * the destination's name, signed by gpg with the user's key, written where registries.d says
+ * signatures for that repository are staged (`lookaside-staging`, else `lookaside`; `file://`
+ * only, as containers/image), as `REPO@sha256=HEX/signature-N` with the first free N.
+ */
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatReference, type ImageReference } from '../image/reference.ts';
+import { loadRegistriesD, lookasideFor, registriesDDir } from '../image/trust/registries-d.ts';
+import { gpgSign, payloadFor } from '../image/trust/simple.ts';
+import { SkiffError } from '../util/errors.ts';
+
+export interface SignOptions {
+  /** The key to sign with (a fingerprint, key ID or user ID gpg knows). */
+  readonly signBy: string;
+  readonly passphraseFile?: string;
+  /** `image sign --directory`: write there instead of the lookaside staging store. */
+  readonly directory?: string;
+}
+
+/** Signs `manifestDigest` as the image `ref` and stores the signature; returns its path. */
+export async function signAndStore(ref: ImageReference, manifestDigest: string, opts: SignOptions): Promise<string> {
+  const base = opts.directory ?? (await stagingDir(ref));
+  const signature = await gpgSign(payloadFor(formatReference(ref), manifestDigest), opts.signBy, opts.passphraseFile);
+  const [algo, hex] = manifestDigest.split(':');
+  const dir = join(base, ...ref.path.split('/').slice(0, -1), `${ref.path.split('/').pop()}@${algo}=${hex}`);
+  mkdirSync(dir, { recursive: true, mode: 0o755 });
+  let n = 1;
+  while (existsSync(join(dir, `signature-${n}`))) n++;
+  const path = join(dir, `signature-${n}`);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, signature, { mode: 0o644 });
+  renameSync(tmp, path);
+  return path;
+}
+
+async function stagingDir(ref: ImageReference): Promise<string> {
+  const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
+  const url = config.lookasideStaging ?? config.lookaside;
+  if (!url) {
+    throw new SkiffError('config', `writing signatures for ${ref.domain}/${ref.path}: no lookaside-staging (or lookaside) is configured for it in registries.d`);
+  }
+  if (!url.startsWith('file://')) throw new SkiffError('unsupported', `writing signatures to ${url}: only file:// signature stores can be written`);
+  return fileURLToPath(url);
+}
