@@ -109,6 +109,7 @@ export const COMMANDS: readonly CommandEntry[] = [
       { name: 'push', short: 'Push an image to a specified destination', load: push },
       { name: 'rm', short: 'Removes one or more images from local storage', load: rmi },
       { name: 'save', short: 'Save image(s) to an archive', load: save },
+      { name: 'sign', short: 'Sign an image', load: lazy(() => import('./image/sign.ts')) },
       { name: 'tag', short: 'Add an additional name to a local image', load: tag },
       { name: 'tree', short: 'Prints layer hierarchy of an image in a tree format', load: tree },
       {

@@ -18,11 +18,13 @@ export interface SignOptions {
   readonly passphraseFile?: string;
   /** `image sign --directory`: write there instead of the lookaside staging store. */
   readonly directory?: string;
+  /** Where to write when registries.d names no store (`image sign` has one; push does not). */
+  readonly fallbackDirectory?: string;
 }
 
 /** Signs `manifestDigest` as the image `ref` and stores the signature; returns its path. */
 export async function signAndStore(ref: ImageReference, manifestDigest: string, opts: SignOptions): Promise<string> {
-  const base = opts.directory ?? (await stagingDir(ref));
+  const base = opts.directory ?? (await stagingDir(ref, opts.fallbackDirectory));
   const signature = await gpgSign(payloadFor(formatReference(ref), manifestDigest), opts.signBy, opts.passphraseFile);
   const [algo, hex] = manifestDigest.split(':');
   const dir = join(base, ...ref.path.split('/').slice(0, -1), `${ref.path.split('/').pop()}@${algo}=${hex}`);
@@ -36,10 +38,11 @@ export async function signAndStore(ref: ImageReference, manifestDigest: string, 
   return path;
 }
 
-async function stagingDir(ref: ImageReference): Promise<string> {
+async function stagingDir(ref: ImageReference, fallback?: string): Promise<string> {
   const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
   const url = config.lookasideStaging ?? config.lookaside;
   if (!url) {
+    if (fallback) return fallback;
     throw new SkiffError('config', `writing signatures for ${ref.domain}/${ref.path}: no lookaside-staging (or lookaside) is configured for it in registries.d`);
   }
   if (!url.startsWith('file://')) throw new SkiffError('unsupported', `writing signatures to ${url}: only file:// signature stores can be written`);

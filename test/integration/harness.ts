@@ -2,7 +2,7 @@
  * Integration harness: runs the built skiff (bin/skiff) and real podman/skopeo as separate
  * processes, each skiff test in a private store (--root/--runroot under a temp dir).
  */
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -27,6 +27,20 @@ export function run(cmd: string, args: readonly string[], opts: { input?: string
   });
   if (r.error) throw r.error;
   return { code: r.status ?? 128 + 9, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Runs a command without blocking this process: for tests whose servers (a token server, a
+ * hostile registry, a lookaside) live in it, which a spawnSync would stall.
+ */
+export function runAsync(cmd: string, args: readonly string[], opts: { env?: NodeJS.ProcessEnv; input?: string } = {}): Promise<Result> {
+  return new Promise((resolve) => {
+    const child = execFile(cmd, args, { env: { ...process.env, ...opts.env }, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
+      const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
+      resolve({ code, stdout, stderr });
+    });
+    if (opts.input !== undefined) child.stdin?.end(opts.input);
+  });
 }
 
 /** A private skiff store for one test file. */

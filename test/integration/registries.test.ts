@@ -7,43 +7,29 @@
  * bad-input cases live in this process, and a spawnSync would stall them.
  */
 import assert from 'node:assert/strict';
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, request as httpRequest, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { gzipSync } from 'node:zlib';
-import { importBusybox, Podman, Sandbox, SKIFF } from './harness.ts';
+import { importBusybox, Podman, type Result, runAsync, Sandbox, SKIFF } from './harness.ts';
 import { Pty } from './pty.ts';
 import { digest, startRegistry, tarOf, type TestRegistry } from './registry.ts';
 
-interface Out {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Out> {
-  return new Promise((resolve) => {
-    const child = execFile(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 120_000, maxBuffer: 1 << 26 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
-      resolve({ code, stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
-}
 
 /** No credentials from the machine: every test names its own auth file. */
 let noAuth: string;
-const sk = (sb: Sandbox, args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Out> => exec(SKIFF, sb.args(args), { REGISTRY_AUTH_FILE: noAuth, ...env }, input);
-const pm = (podman: Podman, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Out> => {
+const sk = (sb: Sandbox, args: readonly string[], env: NodeJS.ProcessEnv = {}, input?: string): Promise<Result> => runAsync(SKIFF, sb.args(args), { env: { REGISTRY_AUTH_FILE: noAuth, ...env }, input });
+const pm = (podman: Podman, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => {
   const [cmd, ...argv] = podman.argv(args);
-  return exec(cmd as string, argv, { ...podman.env, REGISTRY_AUTH_FILE: noAuth, ...env });
+  return runAsync(cmd as string, argv, { env: { ...podman.env, REGISTRY_AUTH_FILE: noAuth, ...env } });
 };
-const skopeo = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Out> => exec('skopeo', ['--insecure-policy', ...args], { REGISTRY_AUTH_FILE: noAuth, ...env });
+const skopeo = (args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Result> => runAsync('skopeo', ['--insecure-policy', ...args], { env: { REGISTRY_AUTH_FILE: noAuth, ...env } });
 
-async function ok(p: Promise<Out>, what: string): Promise<string> {
+async function ok(p: Promise<Result>, what: string): Promise<string> {
   const r = await p;
   assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
   return r.stdout;

@@ -3,64 +3,16 @@
  * skopeo, and answers curl as its auth requires. Commands run asynchronously: the token
  * flavour's token server lives in this process, so a spawnSync would deadlock it.
  */
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { gzipSync } from 'node:zlib';
-import { digest, type RegistryFlavour, startRegistry, tarOf, type TestRegistry, TOKEN_SERVICE } from './registry.ts';
+import { type Result, runAsync } from './harness.ts';
+import { type RegistryFlavour, startRegistry, type TestRegistry, TOKEN_SERVICE, writeOciLayout } from './registry.ts';
 
-interface Out {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
-/** A one-layer OCI image layout at dir, tagged latest. */
-function writeOciLayout(dir: string): void {
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (data: Buffer): { digest: string; size: number } => {
-    const d = digest(data);
-    writeFileSync(join(blobs, d.slice('sha256:'.length)), data);
-    return { digest: d, size: data.length };
-  };
-  const tar = tarOf('hello.txt', Buffer.from('hello from the registry harness\n'));
-  const layer = blob(gzipSync(tar));
-  const config = blob(Buffer.from(JSON.stringify({
-    architecture: 'amd64',
-    os: 'linux',
-    config: {},
-    rootfs: { type: 'layers', diff_ids: [digest(tar)] },
-  })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.index.v1+json',
-    manifests: [{
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      ...manifest,
-      annotations: { 'org.opencontainers.image.ref.name': 'latest' },
-    }],
-  }));
-}
 
 const FLAVOURS: readonly RegistryFlavour[] = ['http', 'tls', 'basic', 'token'];
 
@@ -73,7 +25,7 @@ describe('test registry harness (docker-registry 2.8)', () => {
   before(() => {
     work = mkdtempSync(join(tmpdir(), 'skiff-registry-test-'));
     layout = join(work, 'layout');
-    writeOciLayout(layout);
+    writeOciLayout(layout, 'hello from the registry harness\n');
     writeFileSync(join(work, 'auth.json'), '{"auths":{}}');
     env = { REGISTRY_AUTH_FILE: join(work, 'auth.json') };
   });
@@ -91,13 +43,13 @@ describe('test registry harness (docker-registry 2.8)', () => {
 
       const tlsOpts = (prefix: string): string[] =>
         reg.certDir ? [`--${prefix}cert-dir=${reg.certDir}`] : [`--${prefix}tls-verify=false`];
-      const curl = (path: string, args: readonly string[] = []): Promise<Out> =>
-        exec('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...(reg.caFile ? ['--cacert', reg.caFile] : []), ...args,
+      const curl = (path: string, args: readonly string[] = []): Promise<Result> =>
+        runAsync('curl', ['-sS', '-o', '/dev/null', '-D', '-', ...(reg.caFile ? ['--cacert', reg.caFile] : []), ...args,
           `${reg.caFile ? 'https' : 'http'}://${reg.host}${path}`]);
-      const push = (creds: boolean): Promise<Out> =>
-        exec('skopeo', ['--insecure-policy', 'copy', '--quiet', ...tlsOpts('dest-'),
+      const push = (creds: boolean): Promise<Result> =>
+        runAsync('skopeo', ['--insecure-policy', 'copy', '--quiet', ...tlsOpts('dest-'),
           ...(creds ? ['--dest-creds', `${reg.user}:${reg.password}`] : ['--dest-no-creds']),
-          `oci:${layout}:latest`, `docker://${reg.host}/test/img:1`], env);
+          `oci:${layout}:latest`, `docker://${reg.host}/test/img:1`], { env });
 
       it('answers /v2/ as its auth requires', async () => {
         const r = await curl('/v2/');
@@ -116,11 +68,11 @@ describe('test registry harness (docker-registry 2.8)', () => {
           assert.match(bad.stdout, /^HTTP\/\S+ 401/);
         } else {
           assert.ok(r.stdout.toLowerCase().includes(`www-authenticate: bearer realm="${reg.tokenRealm}",service="${TOKEN_SERVICE}"`), r.stdout);
-          const t = await exec('curl', ['-sS', '--cacert', reg.caFile!, '-u', `${reg.user}:${reg.password}`, `${reg.tokenRealm}?service=${TOKEN_SERVICE}`]);
+          const t = await runAsync('curl', ['-sS', '--cacert', reg.caFile!, '-u', `${reg.user}:${reg.password}`, `${reg.tokenRealm}?service=${TOKEN_SERVICE}`]);
           const token = (JSON.parse(t.stdout) as { token: string }).token;
           const ok = await curl('/v2/', ['-H', `Authorization: Bearer ${token}`]);
           assert.match(ok.stdout, /^HTTP\/\S+ 200/);
-          const bad = await exec('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', reg.caFile!, '-u', `${reg.user}:wrong`, reg.tokenRealm!]);
+          const bad = await runAsync('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--cacert', reg.caFile!, '-u', `${reg.user}:wrong`, reg.tokenRealm!]);
           assert.equal(bad.stdout, '401');
         }
       });
@@ -137,7 +89,7 @@ describe('test registry harness (docker-registry 2.8)', () => {
         const p = await push(flavour === 'basic' || flavour === 'token');
         assert.equal(p.code, 0, p.stderr);
         const creds = reg.user ? ['--creds', `${reg.user}:${reg.password}`] : ['--no-creds'];
-        const r = await exec('skopeo', ['inspect', '--raw', ...tlsOpts(''), ...creds, `docker://${reg.host}/test/img:1`], env);
+        const r = await runAsync('skopeo', ['inspect', '--raw', ...tlsOpts(''), ...creds, `docker://${reg.host}/test/img:1`], { env });
         assert.equal(r.code, 0, r.stderr);
         const m = JSON.parse(r.stdout) as { mediaType: string; layers: unknown[] };
         assert.equal(m.mediaType, 'application/vnd.oci.image.manifest.v1+json');

@@ -14,6 +14,7 @@ import { request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer, request as httpsRequest, type Server } from 'node:https';
 import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
+import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 
 export type RegistryFlavour = 'http' | 'tls' | 'basic' | 'token' | 'mtls';
@@ -379,4 +380,30 @@ export function tarOf(name: string, content: Buffer): Buffer {
   field(148, 8, `${sum.toString(8).padStart(6, '0')}\0 `);
   const pad = Buffer.alloc((512 - (content.length % 512)) % 512);
   return Buffer.concat([h, content, pad, Buffer.alloc(1024)]);
+}
+
+/** A one-layer OCI image layout at `dir` (one file, hello.txt, holding `text`), tagged latest. */
+export function writeOciLayout(dir: string, text: string): void {
+  const blobs = join(dir, 'blobs', 'sha256');
+  mkdirSync(blobs, { recursive: true });
+  const blob = (data: Buffer): { digest: string; size: number } => {
+    const d = digest(data);
+    writeFileSync(join(blobs, d.slice('sha256:'.length)), data);
+    return { digest: d, size: data.length };
+  };
+  const tar = tarOf('hello.txt', Buffer.from(text));
+  const layer = blob(gzipSync(tar));
+  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [digest(tar)] } })));
+  const manifest = blob(Buffer.from(JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+  })));
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(join(dir, 'index.json'), JSON.stringify({
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.index.v1+json',
+    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
+  }));
 }

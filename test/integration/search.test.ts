@@ -7,56 +7,18 @@
  * Every command runs asynchronously (execFile), as registries.test.ts explains.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { gzipSync } from 'node:zlib';
-import { Podman, Sandbox, SKIFF } from './harness.ts';
-import { digest, startRegistry, tarOf, type TestRegistry } from './registry.ts';
+import { Podman, type Result, runAsync, Sandbox, SKIFF } from './harness.ts';
+import { startRegistry, type TestRegistry, writeOciLayout } from './registry.ts';
 
-interface Out {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
 
-function exec(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Out> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { env: { ...process.env, ...env }, encoding: 'utf8', timeout: 60_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 128) : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
 
 /** logrus's timestamp is the one part of stderr that may differ between two runs. */
 const untimed = (s: string): string => s.replace(/^time="[^"]*"/gm, 'time="T"');
 
 /** A one-layer OCI image layout at dir, tagged latest, for skopeo to push. */
-function writeOciLayout(dir: string): void {
-  const blobs = join(dir, 'blobs', 'sha256');
-  mkdirSync(blobs, { recursive: true });
-  const blob = (data: Buffer): { digest: string; size: number } => {
-    const d = digest(data);
-    writeFileSync(join(blobs, d.slice('sha256:'.length)), data);
-    return { digest: d, size: data.length };
-  };
-  const tar = tarOf('hello.txt', Buffer.from('hello from search\n'));
-  const layer = blob(gzipSync(tar));
-  const config = blob(Buffer.from(JSON.stringify({ architecture: 'amd64', os: 'linux', config: {}, rootfs: { type: 'layers', diff_ids: [digest(tar)] } })));
-  const manifest = blob(Buffer.from(JSON.stringify({
-    schemaVersion: 2,
-    mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-    layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-  })));
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(join(dir, 'index.json'), JSON.stringify({
-    schemaVersion: 2,
-    manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', ...manifest, annotations: { 'org.opencontainers.image.ref.name': 'latest' } }],
-  }));
-}
 
 describe('search: v2 catalogs and tag lists, as podman 4.3.1 searches them', () => {
   let http: TestRegistry;
@@ -68,14 +30,14 @@ describe('search: v2 catalogs and tag lists, as podman 4.3.1 searches them', () 
   let goodAuth: string;
   let badAuth: string;
 
-  const sk = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Out> => exec(SKIFF, sb.args(['search', ...args]), { ...env, ...extra });
-  const pm = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Out> => {
+  const sk = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => runAsync(SKIFF, sb.args(['search', ...args]), { env: { ...env, ...extra } });
+  const pm = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => {
     const [cmd, ...argv] = podman.argv(['search', ...args]);
-    return exec(cmd as string, argv, { ...podman.env, ...env, ...extra });
+    return runAsync(cmd as string, argv, { env: { ...podman.env, ...env, ...extra } });
   };
 
   /** Runs both engines on each argument list at once; each pair must agree byte for byte. */
-  async function agree(cases: readonly (readonly string[])[], extra: NodeJS.ProcessEnv = {}): Promise<Out[]> {
+  async function agree(cases: readonly (readonly string[])[], extra: NodeJS.ProcessEnv = {}): Promise<Result[]> {
     const runs = await Promise.all(cases.map((args) => Promise.all([sk(args, extra), pm(args, extra)])));
     return runs.map(([s, p], i) => {
       const what = `search ${cases[i].join(' ')}`;
@@ -112,12 +74,12 @@ describe('search: v2 catalogs and tag lists, as podman 4.3.1 searches them', () 
     env = { REGISTRY_AUTH_FILE: noAuth, CONTAINERS_REGISTRIES_CONF: conf };
 
     const layout = join(sb.dir, 'layout');
-    writeOciLayout(layout);
+    writeOciLayout(layout, 'hello from search\n');
     const push = async (reg: TestRegistry, refs: readonly string[]): Promise<void> => {
       const creds = reg.user ? ['--dest-creds', `${reg.user}:${reg.password}`] : [];
       // Tags of one repository one after the other: concurrent pushes to a repository race in the registry.
       for (const ref of refs) {
-        const r = await exec('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', ...creds, `oci:${layout}:latest`, `docker://${reg.host}/${ref}`], { REGISTRY_AUTH_FILE: noAuth });
+        const r = await runAsync('skopeo', ['--insecure-policy', 'copy', '-q', '--dest-tls-verify=false', ...creds, `oci:${layout}:latest`, `docker://${reg.host}/${ref}`], { env: { REGISTRY_AUTH_FILE: noAuth } });
         assert.equal(r.code, 0, `skopeo copy to ${ref}: ${r.stderr}`);
       }
     };
