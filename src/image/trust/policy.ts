@@ -144,7 +144,7 @@ function str(o: Record<string, unknown>, key: string): string {
 
 function requirements(v: unknown): Requirement[] {
   if (!Array.isArray(v)) fail('Policy requirements is not a JSON array');
-  if (v.length === 0) fail('Policy requirement list is empty');
+  if (v.length === 0) fail('List of verification policy requirements must not be empty');
   return v.map(requirement);
 }
 

@@ -1,0 +1,296 @@
+/**
+ * Image trust against podman 4.3.1 and skopeo: policy.json read and enforced as Podman does
+ * (fail closed on a broken file), simple signatures made by either side verified by the other,
+ * and each way a signature can be wrong refused with the store left as it was.
+ *
+ * Both engines find registries.d under $HOME/.config/containers (containers/image reads the
+ * user's directory first), so the tests point HOME at a private directory and never touch
+ * /etc. gpg keys live in private GNUPGHOMEs. Commands run asynchronously: the HTTP lookaside
+ * server lives in this process.
+ */
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { importBusybox, Podman, type Result, runAsync, Sandbox, SKIFF } from './harness.ts';
+import { startRegistry, type TestRegistry } from './registry.ts';
+
+interface Key {
+  readonly home: string;
+  readonly fingerprint: string;
+  readonly pubring: string;
+}
+
+function makeKey(dir: string, name: string): Key {
+  const home = join(dir, `gnupg-${name}`);
+  mkdirSync(home, { mode: 0o700 });
+  const env = { ...process.env, GNUPGHOME: home };
+  execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', `${name} <${name}@example.com>`, 'ed25519', 'sign', '1d'], { env, stdio: 'ignore' });
+  const colons = execFileSync('gpg', ['--list-keys', '--with-colons'], { env, encoding: 'utf8' });
+  const fingerprint = /^fpr:+([0-9A-F]{40}):/m.exec(colons)?.[1] as string;
+  const pubring = join(dir, `${name}.gpg`);
+  writeFileSync(pubring, execFileSync('gpg', ['--export', fingerprint], { env }));
+  return { home, fingerprint, pubring };
+}
+
+describe('image trust: policy.json and simple signatures, with podman and skopeo on the other side', () => {
+  let reg: TestRegistry;
+  let sb: Sandbox;
+  let podman: Podman;
+  let home: string;
+  let sigstore: string;
+  let alice: Key;
+  let mallory: Key;
+  let lookaside: Server;
+  let lookasideUrl: string;
+  let policy: string;
+  const tls = ['--tls-verify=false'];
+  let env: NodeJS.ProcessEnv;
+
+  const sk = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => runAsync(SKIFF, sb.args(args), { env: { ...env, ...extra } });
+  const pm = (args: readonly string[], extra: NodeJS.ProcessEnv = {}): Promise<Result> => {
+    const [cmd, ...argv] = podman.argv(args);
+    return runAsync(cmd as string, argv, { env: { ...podman.env, ...env, ...extra } });
+  };
+  const ok = async (p: Promise<Result>, what: string): Promise<string> => {
+    const r = await p;
+    assert.equal(r.code, 0, `${what} exited ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  const sigDir = (repo: string, digest: string): string => join(sigstore, ...repo.split('/').slice(0, -1), `${repo.split('/').pop()}@${digest.replace(':', '=')}`);
+  const digestOf = async (ref: string): Promise<string> => (JSON.parse(await ok(runAsync('skopeo', ['inspect', '--tls-verify=false', `docker://${ref}`]), 'skopeo inspect')) as { Digest: string }).Digest;
+
+  before(async () => {
+    reg = await startRegistry('http');
+    sb = new Sandbox('skiff-trust');
+    podman = new Podman();
+    home = join(sb.dir, 'home');
+    sigstore = join(sb.dir, 'sigstore');
+    mkdirSync(join(home, '.config', 'containers', 'registries.d'), { recursive: true });
+    mkdirSync(sigstore);
+    alice = makeKey(sb.dir, 'alice');
+    mallory = makeKey(sb.dir, 'mallory');
+    // An HTTP lookaside: a signature store that answers 404, 500 or garbage on request.
+    lookaside = createServer((req, res) => {
+      if ((req.url ?? '').includes('/http/broken@')) return void res.writeHead(500).end('oops');
+      if ((req.url ?? '').includes('/http/garbage@')) return void res.writeHead(200).end('<html>not a signature</html>');
+      let body: Buffer;
+      try {
+        body = readFileSync(join(sigstore, decodeURIComponent(req.url ?? '')));
+      } catch {
+        return void res.writeHead(404).end();
+      }
+      res.writeHead(200).end(body);
+    });
+    await new Promise<void>((r) => lookaside.listen(0, '127.0.0.1', r));
+    lookasideUrl = `http://127.0.0.1:${(lookaside.address() as AddressInfo).port}`;
+    writeFileSync(join(home, '.config', 'containers', 'registries.d', 'test.yaml'), [
+      'docker:',
+      `  ${reg.host}/trust:`,
+      `    lookaside: file://${sigstore}`,
+      `    lookaside-staging: file://${sigstore}`,
+      `  ${reg.host}/http:`,
+      `    lookaside: ${lookasideUrl}`,
+      '',
+    ].join('\n'));
+    policy = join(sb.dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({
+      default: [{ type: 'insecureAcceptAnything' }],
+      transports: {
+        docker: {
+          [`${reg.host}/trust`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: alice.pubring }],
+          [`${reg.host}/http`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: alice.pubring }],
+          [`${reg.host}/rejected`]: [{ type: 'reject' }],
+          [`${reg.host}/rejected/but-this-one`]: [{ type: 'insecureAcceptAnything' }],
+        },
+      },
+    }));
+    env = { HOME: home, GNUPGHOME: alice.home, REGISTRY_AUTH_FILE: join(sb.dir, 'no-auth.json') };
+    writeFileSync(join(sb.dir, 'no-auth.json'), '{"auths":{}}');
+    importBusybox(sb, podman);
+    for (const repo of ['rejected/x', 'rejected/but-this-one', 'trust/unsigned', 'http/unsigned', 'http/broken', 'http/garbage']) {
+      await ok(sk(['push', '-q', ...tls, 'localhost/busybox', `${reg.host}/${repo}:1`]), `push ${repo}`);
+    }
+  });
+  after(async () => {
+    lookaside?.closeAllConnections();
+    await new Promise((r) => lookaside?.close(r));
+    await reg?.stop();
+    podman?.cleanup();
+    sb?.cleanup();
+  });
+
+  /** skiff and podman pull `ref` under the policy: same exit code and the same last line of stderr. */
+  async function samePull(ref: string): Promise<Result> {
+    const before = sb.snapshot();
+    const s = await sk(['pull', '-q', ...tls, '--signature-policy', policy, ref]);
+    const p = await pm(['pull', '-q', ...tls, '--signature-policy', policy, ref]);
+    assert.equal(s.code, p.code, `${ref}\nskiff: ${s.stderr}\npodman: ${p.stderr}`);
+    assert.equal(s.stderr.trim().split('\n').at(-1), p.stderr.trim().split('\n').at(-1), ref);
+    if (s.code !== 0) assert.deepEqual(sb.snapshot(), before, `${ref}: the store changed`);
+    return s;
+  }
+
+  it('a broken or missing policy refuses every pull, with the file and the reason as podman says them', async () => {
+    const cases: [string, string][] = [
+      ['unknown-key.json', '{"default":[{"type":"insecureAcceptAnything"}],"foo":1}'],
+      ['truncated.json', '{"default":[{"type":"insecureAcceptAnything"}'],
+      ['bad-type.json', '{"default":[{"type":"nope"}]}'],
+      ['no-default.json', '{"transports":{}}'],
+      ['empty-list.json', '{"default":[]}'],
+    ];
+    const before = sb.snapshot();
+    for (const [name, text] of cases) {
+      const file = join(sb.dir, name);
+      writeFileSync(file, text);
+      const args = ['pull', ...tls, '--signature-policy', file, `${reg.host}/rejected/x:1`];
+      const s = await sk(args);
+      const p = await pm(args);
+      assert.equal(s.code, 125, name);
+      assert.equal(p.code, 125, name);
+      assert.equal(s.stderr, p.stderr, name);
+    }
+    const missing = ['pull', ...tls, '--signature-policy', join(sb.dir, 'nope.json'), `${reg.host}/rejected/x:1`];
+    assert.equal((await sk(missing)).stderr, (await pm(missing)).stderr);
+    assert.deepEqual(sb.snapshot(), before);
+  });
+
+  it('reject and accept by scope, the most specific scope winning', async () => {
+    await samePull(`${reg.host}/rejected/x:1`);
+    assert.match((await sk(['pull', ...tls, '--signature-policy', policy, `${reg.host}/rejected/x:1`])).stderr, /Source image rejected: Running image docker:\/\/127\.0\.0\.1:\d+\/rejected\/x:1 is rejected by policy\.\n$/);
+    const r = await samePull(`${reg.host}/rejected/but-this-one:1`);
+    assert.equal(r.code, 0);
+  });
+
+  it('skiff signs on push: skopeo standalone-verify accepts it, and podman and skiff pull it under a signedBy policy', async () => {
+    const ref = `${reg.host}/trust/signed:1`;
+    const push = await sk(['push', ...tls, '--sign-by', alice.fingerprint, 'localhost/busybox', ref]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /Writing manifest to image destination\nSigning manifest using simple signing\nStoring signatures\n$/);
+    const digest = await digestOf(ref);
+    const dir = sigDir('trust/signed', digest);
+    assert.deepEqual(readdirSync(dir), ['signature-1']);
+    const manifest = join(sb.dir, 'signed-manifest.json');
+    writeFileSync(manifest, await ok(runAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]), 'skopeo inspect --raw'));
+    const verified = await ok(runAsync('skopeo', ['standalone-verify', manifest, ref, alice.fingerprint, join(dir, 'signature-1')], { env }), 'standalone-verify');
+    assert.match(verified, new RegExp(`^Signature verified, digest ${digest}\\n$`));
+    const r = await samePull(ref);
+    assert.equal(r.code, 0);
+  });
+
+  it('podman signs: skiff verifies', async () => {
+    const ref = `${reg.host}/trust/by-podman:1`;
+    // Podman signs only what it can push unchanged: an image it pulled, not one it imported.
+    const source = `${reg.host}/rejected/but-this-one:1`;
+    await ok(pm(['pull', '-q', ...tls, source]), 'podman pull');
+    await ok(pm(['push', '-q', ...tls, '--sign-by', alice.fingerprint, source, ref]), 'podman push --sign-by');
+    const other = new Sandbox('skiff-trust-verify');
+    try {
+      const r = await runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', policy, ref]), { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await ok(runAsync(SKIFF, other.args(['run', '--rm', ref, 'echo', 'verified']), { env }), 'run'), 'verified\n');
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('refused as podman refuses them: no signature, another image\'s identity, another digest, not a signature at all', async () => {
+    await samePull(`${reg.host}/trust/unsigned:1`);
+    assert.match((await sk(['pull', ...tls, '--signature-policy', policy, `${reg.host}/trust/unsigned:1`])).stderr, /Source image rejected: A signature was required, but no signature exists\n$/);
+    const digest = await digestOf(`${reg.host}/trust/unsigned:1`);
+    const target = sigDir('trust/unsigned', digest);
+    mkdirSync(target, { recursive: true });
+    // The signature of trust/signed (the same manifest) claims another name.
+    cpSync(join(sigDir('trust/signed', digest), 'signature-1'), join(target, 'signature-1'));
+    let r = await samePull(`${reg.host}/trust/unsigned:1`);
+    assert.match(r.stderr, /Signature for identity 127\.0\.0\.1:\d+\/trust\/signed:1 is not accepted\n$/);
+    // A signature over another manifest.
+    await ok(sk(['push', '-q', ...tls, '--format', 'v2s2', '--sign-by', alice.fingerprint, 'localhost/busybox', `${reg.host}/trust/unsigned:v2`]), 'push v2s2');
+    const other = await digestOf(`${reg.host}/trust/unsigned:v2`);
+    cpSync(join(sigDir('trust/unsigned', other), 'signature-1'), join(target, 'signature-1'));
+    r = await samePull(`${reg.host}/trust/unsigned:1`);
+    assert.match(r.stderr, /Signature for digest sha256:[0-9a-f]{64} does not match\n$/);
+    writeFileSync(join(target, 'signature-1'), '.this is not an OpenPGP message');
+    r = await samePull(`${reg.host}/trust/unsigned:1`);
+    assert.match(r.stderr, /unrecognized signature format, starting with binary 0x2e\n$/);
+  });
+
+  it('refused: a signature by another key, a tampered signature, a lookaside answering 500 or garbage; the store unchanged', async () => {
+    const ref = `${reg.host}/trust/unsigned:1`;
+    const digest = await digestOf(ref);
+    const target = join(sigDir('trust/unsigned', digest), 'signature-1');
+    const payload = JSON.stringify({ critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'atomic container signature' }, optional: {} });
+    writeFileSync(target, execFileSync('gpg', ['--batch', '--sign'], { input: payload, env: { ...process.env, GNUPGHOME: mallory.home } }));
+    const before = sb.snapshot();
+    const pull = (r: string) => sk(['pull', ...tls, '--signature-policy', policy, r]);
+    let r = await pull(ref);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /Source image rejected: Signature by key [0-9A-F]{16} is not accepted\n$/);
+    // Alice's own signature with one byte of it changed.
+    const good = readFileSync(join(sigDir('trust/signed', digest), 'signature-1'));
+    good[good.length >> 1] ^= 0x55;
+    writeFileSync(target, good);
+    r = await pull(ref);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /Source image rejected: (Invalid GPG signature: |Invalid signature format: )/);
+    r = await pull(`${reg.host}/http/unsigned:1`);
+    assert.match(r.stderr, /Source image rejected: A signature was required, but no signature exists\n$/);
+    r = await pull(`${reg.host}/http/broken:1`);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /reading signature from http:\/\/127\.0\.0\.1:\d+\/http\/broken@sha256=[0-9a-f]{64}\/signature-1: status 500/);
+    r = await pull(`${reg.host}/http/garbage:1`);
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /parsing signature "http:\/\/127\.0\.0\.1:\d+\/http\/garbage@sha256=[0-9a-f]{64}\/signature-1": unrecognized signature format, starting with binary 0x3c\n$/);
+    assert.deepEqual(sb.snapshot(), before);
+  });
+
+  it('image trust set and show write and show what podman writes and shows; explain says which scope decided', async () => {
+    const ours = join(sb.dir, 'set-skiff.json');
+    const theirs = join(sb.dir, 'set-podman.json');
+    for (const f of [ours, theirs]) writeFileSync(f, readFileSync('/etc/containers/policy.json'));
+    const steps = [
+      ['image', 'trust', 'set', '-t', 'signedBy', '-f', alice.pubring, `${reg.host}/trust`],
+      ['image', 'trust', 'set', '-t', 'reject', 'docker.io'],
+      ['image', 'trust', 'set', '-t', 'accept', 'default'],
+    ];
+    for (const step of steps) {
+      await ok(sk([...step, '--policypath', ours]), step.join(' '));
+      await ok(pm([...step, '--policypath', theirs]), `podman ${step.join(' ')}`);
+    }
+    assert.equal(readFileSync(ours, 'utf8'), readFileSync(theirs, 'utf8'));
+    const bad = ['image', 'trust', 'set', '-t', 'signedBy', 'x'];
+    assert.equal((await sk([...bad, '--policypath', ours])).stderr, (await pm([...bad, '--policypath', theirs])).stderr);
+    // podman cannot name the key (it looks for gpg2); the rest of the table is the same.
+    const show = await ok(sk(['image', 'trust', 'show', '--policypath', ours]), 'show');
+    const podmanShow = await ok(pm(['image', 'trust', 'show', '--policypath', theirs]), 'podman show');
+    assert.equal(show.split('\n')[0].replace(/\s+/g, ' '), podmanShow.split('\n')[0].replace(/\s+/g, ' '));
+    assert.match(show, new RegExp(`repository\\s+${reg.host.replaceAll('.', '\\.')}/trust\\s+signed\\s+alice <alice@example\\.com>\\s+file://`));
+    const json = JSON.parse(await ok(sk(['image', 'trust', 'show', '--json', '--policypath', ours]), 'show --json')) as { name: string; type: string }[];
+    assert.deepEqual(json.map((j) => [j.name, j.type]), [['* (default)', 'accept'], [`${reg.host}/trust`, 'signed'], ['docker.io', 'reject']]);
+
+    const explain = await sk(['image', 'trust', 'explain', ...tls, '--signature-policy', policy, `docker://${reg.host}/trust/unsigned:1`]);
+    assert.equal(explain.code, 1, explain.stderr);
+    assert.match(explain.stdout, new RegExp(`Decided by:   transports\\.docker\\["${reg.host.replaceAll('.', '\\.')}/trust"\\]`));
+    assert.match(explain.stdout, /refuses it: /);
+    assert.match(explain.stdout, /Verdict:      rejected\n$/);
+    const accepted = await sk(['image', 'trust', 'explain', ...tls, '--signature-policy', policy, `docker://${reg.host}/trust/signed:1`]);
+    assert.equal(accepted.code, 0, accepted.stdout);
+    assert.match(accepted.stdout, /accepts the image\nVerdict:      accepted\n$/);
+  });
+
+  it('image sign writes a signature skopeo verifies, to --directory', async () => {
+    const ref = `${reg.host}/trust/signed:1`;
+    const dir = join(sb.dir, 'sign-dir');
+    await ok(sk(['image', 'sign', ...tls, '--sign-by', alice.fingerprint, '--directory', dir, `docker://${ref}`]), 'image sign');
+    const digest = await digestOf(ref);
+    const manifest = join(sb.dir, 'sign-manifest.json');
+    writeFileSync(manifest, await ok(runAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${ref}`]), 'skopeo inspect --raw'));
+    const sig = join(dir, 'trust', `signed@${digest.replace(':', '=')}`, 'signature-1');
+    await ok(runAsync('skopeo', ['standalone-verify', manifest, ref, alice.fingerprint, sig], { env }), 'standalone-verify');
+    const noKey = await sk(['image', 'sign', `docker://${ref}`]);
+    assert.equal(noKey.stderr, (await pm(['image', 'sign', `docker://${ref}`])).stderr);
+  });
+});
