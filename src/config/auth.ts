@@ -112,6 +112,12 @@ export function lookupCredentials(registry: string, repository: string | undefin
   for (const file of authFiles(opts)) {
     const read = readAuthFile(file);
     if (!read) continue;
+    // A credential helper named for the registry wins over the file's own entries, as in Docker.
+    const helpers = read.doc.credHelpers;
+    if (!file.legacy && typeof helpers === 'object' && helpers !== null) {
+      const helper = (helpers as Record<string, unknown>)[registry];
+      if (typeof helper === 'string' && helper) return fromHelper(helper, registry);
+    }
     const byKey = new Map<string, Auths[string]>();
     for (const [k, v] of Object.entries(read.auths)) {
       const nk = normalizeKey(k);
@@ -124,8 +130,40 @@ export function lookupCredentials(registry: string, repository: string | undefin
         if (creds) return creds;
       }
     }
+    const store = read.doc.credsStore;
+    if (!file.legacy && typeof store === 'string' && store) {
+      const creds = fromHelper(store, registry, true);
+      if (creds) return creds;
+    }
   }
   return undefined;
+}
+
+/**
+ * Asks a Docker credential helper (`docker-credential-NAME get`, the server on stdin, JSON on
+ * stdout). A helper that does not know the server answers "credentials not found": no
+ * credentials then, as with Docker.
+ */
+function fromHelper(name: string, registry: string, optional = false): Credentials | undefined {
+  const { spawnSync } = process.getBuiltinModule('node:child_process');
+  const program = `docker-credential-${name}`;
+  const r = spawnSync(program, ['get'], { input: registry, encoding: 'utf8', timeout: 30_000 });
+  if (r.error) {
+    if (optional) return undefined;
+    throw new SkiffError('config', `getting credentials for ${registry} from ${program}: ${errnoCode(r.error) === 'ENOENT' ? 'executable file not found in $PATH' : r.error.message}`);
+  }
+  if (r.status !== 0) {
+    if (/credentials not found/i.test(`${r.stdout}${r.stderr}`)) return undefined;
+    throw new SkiffError('config', `getting credentials for ${registry} from ${program}: ${(r.stderr || r.stdout).trim().split('\n')[0] ?? `exit status ${r.status}`}`);
+  }
+  let doc: { Username?: unknown; Secret?: unknown };
+  try {
+    doc = JSON.parse(r.stdout) as typeof doc;
+  } catch {
+    throw new SkiffError('config', `getting credentials for ${registry} from ${program}: its answer is not JSON`);
+  }
+  if (typeof doc.Username !== 'string' || typeof doc.Secret !== 'string') throw new SkiffError('config', `getting credentials for ${registry} from ${program}: its answer has no Username and Secret`);
+  return { username: doc.Username, password: doc.Secret };
 }
 
 /** Writes credentials for a key (`host[:port]` or `host[:port]/repo`) into the primary file. */
@@ -167,14 +205,6 @@ export function removeAllCredentials(opts: AuthPathOptions = {}): void {
   writeAuthFile(path, { ...read.doc, auths: {} });
 }
 
-/** Whether any readable file holds an entry for the key (logout explains where they come from). */
-export function credentialsElsewhere(key: string, opts: AuthPathOptions = {}): string | undefined {
-  for (const file of authFiles(opts).slice(1)) {
-    const read = readAuthFile(file);
-    if (read && Object.keys(read.auths).some((k) => k === key || normalizeKey(k) === key)) return file.path;
-  }
-  return undefined;
-}
 
 function writeAuthFile(path: string, doc: Record<string, unknown>): void {
   const dir = dirname(path);

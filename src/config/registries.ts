@@ -610,6 +610,12 @@ function loadAliasCache(path: string): Map<string, AliasEntry> {
   }
 }
 
+/** containers/image's words for a registry that registries.conf blocks: the main file and the user's drop-in directory. */
+export function blockedText(registry: string): string {
+  const paths = registriesPaths();
+  return `registry ${registry} is blocked in ${paths.configPath} or ${paths.dropInDirs.at(-1) ?? ''}`;
+}
+
 /**
  * Records a short-name alias in short-name-aliases.conf, as Podman does after the user picked a
  * candidate at its prompt: the file's other aliases are kept, keys are written sorted, and the

@@ -11,7 +11,7 @@
 import { localName } from '../image/names.ts';
 import { normalizeName } from '../image/reference.ts';
 import type { RegistryClient } from '../image/transport/registry/client.ts';
-import { MEDIA, parseJson, validateConfig, validateIndex } from '../image/types.ts';
+import { MEDIA, parseJson, validateConfig, validateIndex, validateManifest } from '../image/types.ts';
 import { SkiffError } from '../util/errors.ts';
 import { randomHex } from '../util/random.ts';
 import { sha256 } from '../util/stream.ts';
@@ -19,7 +19,7 @@ import type { Engine } from './engine.ts';
 import { choosePlatform, type CopyReporter, SILENT } from './pull.ts';
 import { openClient, type RegistryAccess } from './registry-access.ts';
 
-export interface Platform {
+export interface OciPlatform {
   architecture: string;
   os: string;
   variant?: string;
@@ -32,7 +32,7 @@ export interface Instance {
   readonly mediaType: string;
   readonly size: number;
   readonly digest: string;
-  platform: Platform;
+  platform: OciPlatform;
   annotations?: Record<string, string>;
   /** Where the blobs are: `docker://HOST/REPO` or `containers-storage:IMAGEID`. */
   readonly source: string;
@@ -111,28 +111,34 @@ export class ManifestListService {
     const instances: Instance[] = [];
     for (const image of images) instances.push(...(await this.#resolve(image, opts)));
     const id = sha256().update(randomHex(32)).digest('hex');
-    this.#db().write(() => this.#db().run('INSERT INTO manifest_lists (id, name, instances, created) VALUES (?, ?, ?, ?)', id, name, JSON.stringify(instances), Date.now()));
+    const db = this.#db();
+    db.write(() => {
+      // Checked again in the transaction: another `manifest create` may have taken the name.
+      const now = db.get<{ id: string }>('SELECT id FROM manifest_lists WHERE name = ?', name)?.id;
+      if (now) throw new SkiffError('already-exists', `creating image to hold manifest list: image name ${JSON.stringify(name)} is already associated with image ${JSON.stringify(now)}: that name is already in use`);
+      db.run('INSERT INTO manifest_lists (id, name, instances, created) VALUES (?, ?, ?, ?)', id, name, JSON.stringify(instances), Date.now());
+    });
     return id;
   }
 
   async add(listInput: string, image: string, opts: AddOptions & InstanceOverrides): Promise<string> {
-    const list = this.require(listInput);
+    const id = this.require(listInput).id;
     const added = await this.#resolve(image, opts);
     for (const inst of added) applyOverrides(inst, opts);
-    const instances = [...list.instances.filter((i) => !added.some((a) => a.digest === i.digest)), ...added];
-    this.#save(list.id, instances);
-    return list.id;
+    // Read again inside the write: another `manifest add` may have changed the list meanwhile.
+    this.#update(id, (instances) => [...instances.filter((i) => !added.some((a) => a.digest === i.digest)), ...added]);
+    return id;
   }
 
   /** Podman accepts a digest that is not in the list and changes nothing; so does this. */
   annotate(listInput: string, digest: string, opts: InstanceOverrides): string {
     const list = this.require(listInput);
     if (!/^sha256:[0-9a-f]{64}$/.test(digest)) throw new SkiffError('invalid-argument', `invalid digest ${JSON.stringify(digest)}`);
-    const inst = list.instances.find((i) => i.digest === digest);
-    if (inst) {
-      applyOverrides(inst, opts);
-      this.#save(list.id, list.instances);
-    }
+    this.#update(list.id, (instances) => {
+      const inst = instances.find((i) => i.digest === digest);
+      if (inst) applyOverrides(inst, opts);
+      return instances;
+    });
     return list.id;
   }
 
@@ -143,8 +149,14 @@ export class ManifestListService {
     return [`Untagged: ${list.name}`, `Deleted: ${list.id}`];
   }
 
-  #save(id: string, instances: Instance[]): void {
-    this.#db().write(() => this.#db().run('UPDATE manifest_lists SET instances = ? WHERE id = ?', JSON.stringify(instances), id));
+  /** Changes a list's instances in one transaction, from what the database holds now. */
+  #update(id: string, change: (instances: Instance[]) => Instance[]): void {
+    const db = this.#db();
+    db.write(() => {
+      const row = db.get<ListRow>('SELECT * FROM manifest_lists WHERE id = ?', id);
+      if (!row) throw new SkiffError('image-not-known', `${id}: image not known`);
+      db.run('UPDATE manifest_lists SET instances = ? WHERE id = ?', JSON.stringify(change(fromRow(row).instances)), id);
+    });
   }
 
   /** An image to add: `containers-storage:NAME` is a stored image, anything else a registry's. */
@@ -171,6 +183,7 @@ export class ManifestListService {
       const top = await client.manifest(ref.digest ?? ref.tag ?? 'latest').catch((e: unknown) => {
         throw new SkiffError((e as SkiffError).code ?? 'registry', `setting up to read manifest and configuration from ${JSON.stringify(`docker://${name}`)}: ${(e as Error).message}`);
       });
+      if (ref.digest && top.digest !== ref.digest) throw new SkiffError('digest-mismatch', `docker://${name}: the registry sent a manifest with digest ${top.digest}`);
       if (top.mediaType === MEDIA.ociIndex || top.mediaType === MEDIA.dockerList) {
         const index = validateIndex(parseJson(top.bytes, 'manifest list'), 'manifest list');
         const chosen = opts.all ? index.manifests : [choosePlatform(index, undefined, name)];
@@ -220,7 +233,7 @@ export class ManifestListService {
         for (const [n, inst] of list.instances.entries()) {
           reporter.line(`Copying image ${inst.digest} (${n + 1}/${list.instances.length})`);
           if (inst.source.startsWith('containers-storage:')) {
-            const done = await pushImage(this.#engine, inst.source.slice('containers-storage:'.length), `${dest.domain}/${dest.path}`, { ...opts, reporter, byDigest: true, digestFile: undefined });
+            const done = await pushImage(this.#engine, inst.source.slice('containers-storage:'.length), `${dest.domain}/${dest.path}`, { ...opts, reporter, byDigest: true, digestFile: undefined, signBy: undefined });
             pushed.push({ ...inst, digest: done.digest, size: done.size, mediaType: done.mediaType });
           } else {
             const ref = normalizeName(inst.source.slice('docker://'.length));
@@ -241,8 +254,14 @@ export class ManifestListService {
       const { bytes, mediaType } = listDocument(pushed, opts.format);
       reporter.line('Writing manifest list to image destination');
       await dst.putManifest(dest.digest ?? dest.tag ?? 'latest', bytes, mediaType);
-      reporter.line('Storing list signatures');
       const digest = `sha256:${sha256().update(bytes).digest('hex')}`;
+      if (opts.signBy) {
+        // The list and every instance, each signed as the destination's name, as Podman signs them.
+        reporter.line('Signing manifest using simple signing');
+        const { signAndStore } = await import('./sign.ts');
+        for (const d of [digest, ...pushed.map((i) => i.digest)]) await signAndStore(dest, d, { signBy: opts.signBy, passphraseFile: opts.signPassphraseFile });
+      }
+      reporter.line('Storing list signatures');
       if (opts.rm) this.remove(list.id);
       return digest;
     } finally {
@@ -260,6 +279,10 @@ export interface ListPushOptions extends RegistryAccess {
   readonly all?: boolean;
   readonly format?: 'oci' | 'v2s2';
   readonly rm?: boolean;
+  readonly compression?: 'gzip' | 'zstd';
+  /** Sign the list, and each instance pushed, with this GPG key. */
+  readonly signBy?: string;
+  readonly signPassphraseFile?: string;
   readonly reporter?: CopyReporter;
 }
 
@@ -267,21 +290,17 @@ function fromRow(r: ListRow): ManifestList {
   return { id: r.id, name: r.name, created: r.created, instances: JSON.parse(r.instances) as Instance[] };
 }
 
-function platformOf(config: { architecture: string; os: string; variant?: string; 'os.version'?: unknown; 'os.features'?: unknown }): Platform {
-  const p: Platform = { architecture: config.architecture, os: config.os };
+function platformOf(config: { architecture: string; os: string; variant?: string; 'os.version'?: unknown; 'os.features'?: unknown }): OciPlatform {
+  const p: OciPlatform = { architecture: config.architecture, os: config.os };
   if (config.variant) p.variant = config.variant;
   if (typeof config['os.version'] === 'string' && config['os.version']) p['os.version'] = config['os.version'];
   return p;
 }
 
-async function remotePlatform(client: RegistryClient, manifestBytes: Buffer): Promise<Platform> {
-  const { validateManifest } = await import('../image/types.ts');
+async function remotePlatform(client: RegistryClient, manifestBytes: Buffer): Promise<OciPlatform> {
+  const { fetchConfig } = await import('./pull.ts');
   const m = validateManifest(parseJson(manifestBytes, 'manifest'));
-  const { body } = await client.blob(m.config.digest);
-  const { readLimited } = await import('../image/transport/registry/client.ts');
-  const bytes = await readLimited(body, 4 * 1024 * 1024, () => new SkiffError('registry', `image config ${m.config.digest} is too large`));
-  if (`sha256:${sha256().update(bytes).digest('hex')}` !== m.config.digest) throw new SkiffError('digest-mismatch', `image config ${m.config.digest}: digest mismatch`);
-  return platformOf(validateConfig(parseJson(bytes, 'image config')));
+  return platformOf(validateConfig(parseJson(await fetchConfig(client, m.config), 'image config')));
 }
 
 function applyOverrides(inst: Instance, o: InstanceOverrides): void {

@@ -11,16 +11,15 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { findRegistry, pullSources, recordShortNameAlias, resolveShortName } from '../config/registries.ts';
-import { formatReference, type ImageReference, normalizeName, normalizeTaggedDigested, withTag } from '../image/reference.ts';
+import { blockedText, findRegistry, pullSources, recordShortNameAlias, resolveShortName } from '../config/registries.ts';
+import { formatReference, type ImageReference, normalizeName, normalizeTaggedDigested, parseReference, repositoryName, repositoryOnly, withTag } from '../image/reference.ts';
 import type { ImageRecord } from '../image/store.ts';
 import type { RegistryClient } from '../image/transport/registry/client.ts';
-import { readLimited } from '../image/transport/registry/client.ts';
 import { type Descriptor, type ImageConfig, type ImageIndex, isLayerMediaType, type Manifest, MEDIA, parseJson, validateConfig, validateIndex, validateManifest } from '../image/types.ts';
 import { chainLayerId, type StagedLayer } from '../storage/layers.ts';
 import { SkiffError, isSkiffError } from '../util/errors.ts';
 import { goArch } from '../util/platform.ts';
-import { decompress, sha256, tapHash } from '../util/stream.ts';
+import { collect, decompress, sha256 } from '../util/stream.ts';
 import type { Engine } from './engine.ts';
 import { openClient, type RegistryAccess } from './registry-access.ts';
 import { Trust } from './trust.ts';
@@ -95,7 +94,6 @@ export async function pullImage(engine: Engine, input: string, given: PullOption
       const picked = resolution.candidates[await opts.select(resolution.candidates.map((c) => formatReference(c)))];
       const [record] = await pullImageCandidates(engine, [picked], withTrust());
       // The choice is remembered as an alias, as Podman does, once the pull worked.
-      const { repositoryName, repositoryOnly, parseReference } = await import('../image/reference.ts');
       recordShortNameAlias(registries.aliasCachePath, repositoryName(repositoryOnly(parseReference(normalizeTaggedDigested(name)))), formatReference(repositoryOnly(picked)));
       return [record];
     }
@@ -157,7 +155,7 @@ async function pullCandidate(engine: Engine, ref: ImageReference, opts: PullOpti
       const where = formatReference(source.reference);
       const own = findRegistry(registries, source.reference);
       if (own?.blocked) {
-        attempts.push({ ref: where, err: await blockedError(own.location || source.reference.domain) });
+        attempts.push({ ref: where, err: new SkiffError('blocked', blockedText(own.location || source.reference.domain)) });
         continue;
       }
       try {
@@ -176,12 +174,6 @@ async function pullCandidate(engine: Engine, ref: ImageReference, opts: PullOpti
 /** A failure before any blob was read: the next source may still serve the image. */
 class SourceInitError extends SkiffError {}
 
-async function blockedError(registry: string): Promise<SkiffError> {
-  // containers/image names the main file and the user's drop-in directory, whatever exists.
-  const { registriesPaths } = await import('../config/registries.ts');
-  const paths = registriesPaths();
-  return new SkiffError('blocked', `registry ${registry} is blocked in ${paths.configPath} or ${paths.dropInDirs[paths.dropInDirs.length - 1]}`);
-}
 
 async function withRetries<T>(opts: PullOptions, attempt: () => Promise<T>): Promise<T> {
   const retries = opts.retry ?? 3;
@@ -336,36 +328,40 @@ function compatibleVariants(arch: string, variant: string): string[] {
   return variant ? [variant, ''] : [''];
 }
 
-async function fetchConfig(client: RegistryClient, desc: Descriptor): Promise<Buffer> {
+/** A config blob, whole and verified; a config is JSON and never bigger than MAX_CONFIG_BYTES. */
+export async function fetchConfig(client: RegistryClient, desc: Descriptor): Promise<Buffer> {
   if (desc.size > MAX_CONFIG_BYTES) throw new SkiffError('registry', `image config ${desc.digest} of ${desc.size} bytes exceeds the maximum of ${MAX_CONFIG_BYTES} bytes`);
-  const { body } = await client.blob(desc.digest);
-  const bytes = await readLimited(body, MAX_CONFIG_BYTES, () => new SkiffError('registry', `image config ${desc.digest} exceeds the maximum of ${MAX_CONFIG_BYTES} bytes`));
-  const actual = `sha256:${sha256().update(bytes).digest('hex')}`;
-  if (actual !== desc.digest) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: digest mismatch: the config's content has digest ${actual}`);
-  if (bytes.length !== desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: size mismatch: ${bytes.length} bytes, the manifest says ${desc.size}`);
-  return bytes;
+  return collect(verifiedBlob(client, desc, () => {}));
 }
 
 /**
- * The layer's uncompressed tar, straight from the registry: the compressed bytes are hashed
- * and counted as they pass, and the stream fails at its end unless they match the descriptor.
+ * A blob's bytes as the registry sends them, hashed and counted on the way: more bytes than
+ * the descriptor says stop the stream at once, and at the end the digest and size must match,
+ * or the stream fails before its consumer sees the end.
  */
-async function* verifiedLayer(client: RegistryClient, desc: Descriptor, reporter: CopyReporter, progress: BlobProgress | undefined): AsyncGenerator<Uint8Array> {
-  const bar = progress ?? reporter.blob('blob', desc.digest, desc.size);
+export async function* verifiedBlob(client: RegistryClient, desc: Descriptor, progress: (bytes: number) => void): AsyncGenerator<Uint8Array> {
   const { body } = await client.blob(desc.digest);
   const hash = sha256();
-  const counter = { bytes: 0 };
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of tapHash(body as AsyncIterable<Uint8Array>, hash, counter)) {
-      bar.advance(chunk.length);
-      if (counter.bytes > desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest says`);
-      yield chunk;
+  let size = 0;
+  for await (const chunk of body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > desc.size) {
+      body.destroy();
+      throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: the registry sent more than the ${desc.size} bytes the manifest says`);
     }
-    const actual = `sha256:${hash.digest('hex')}`;
-    if (actual !== desc.digest) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: digest mismatch: the content has digest ${actual}`);
-    if (counter.bytes !== desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: size mismatch: ${counter.bytes} bytes, the manifest says ${desc.size}`);
+    hash.update(chunk);
+    progress(chunk.length);
+    yield chunk;
   }
-  yield* decompress(counted()).stream;
+  const actual = `sha256:${hash.digest('hex')}`;
+  if (actual !== desc.digest) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: digest mismatch: the content has digest ${actual}`);
+  if (size !== desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: size mismatch: ${size} bytes, the manifest says ${desc.size}`);
+}
+
+/** The layer's uncompressed tar, straight from the registry, its blob verified on the way. */
+async function* verifiedLayer(client: RegistryClient, desc: Descriptor, reporter: CopyReporter, progress: BlobProgress | undefined): AsyncGenerator<Uint8Array> {
+  const bar = progress ?? reporter.blob('blob', desc.digest, desc.size);
+  yield* decompress(verifiedBlob(client, desc, (n) => bar.advance(n))).stream;
   bar.done();
 }
 
@@ -379,13 +375,11 @@ async function stageLayers(engine: Engine, client: RegistryClient, manifest: Man
   const out: (StagedLayer | undefined)[] = new Array(manifest.layers.length).fill(undefined);
   const todo: number[] = [];
   let parent: string | null = null;
-  const seen = new Set<string>();
   for (let i = 0; i < manifest.layers.length; i++) {
     const id = chainLayerId(parent, config.rootfs.diff_ids[i]);
     const desc = manifest.layers[i];
     if (layers.get(id)) reporter.blob('blob', desc.digest, desc.size).done('skipped: already exists');
-    else if (!seen.has(id)) todo.push(i);
-    seen.add(id);
+    else todo.push(i);
     parent = id;
   }
   // Bars appear in manifest order, before any download starts, as Podman draws them.

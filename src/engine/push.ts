@@ -9,11 +9,11 @@
  * on both registries. The store is read under a shared lock: no layer is removed mid-push.
  */
 import { writeFileSync } from 'node:fs';
-import { Readable } from 'node:stream';
+import { pipeline, Readable } from 'node:stream';
 import { type ImageReference, normalizeName } from '../image/reference.ts';
 import type { ImageRecord } from '../image/store.ts';
 import type { RegistryClient } from '../image/transport/registry/client.ts';
-import { type Descriptor, type Manifest, MEDIA } from '../image/types.ts';
+import { type Descriptor, type Manifest, MEDIA, parseJson, validateManifest } from '../image/types.ts';
 import type { LayerRecord } from '../storage/layers.ts';
 import { SkiffError, isSkiffError } from '../util/errors.ts';
 import { sha256 } from '../util/stream.ts';
@@ -32,7 +32,6 @@ export interface PushOptions extends RegistryAccess {
   /** Compress again even where a compressed blob is known (`--force-compression`). */
   readonly forceCompression?: boolean;
   readonly digestFile?: string;
-  readonly removeSignatures?: boolean;
   readonly reporter?: CopyReporter;
   /** Write the manifest under its own digest, not a tag (an instance of a manifest list). */
   readonly byDigest?: boolean;
@@ -221,7 +220,8 @@ async function pushLayer(
     compression === 'gzip'
       ? zlib.createGzip(level === undefined ? {} : { level })
       : zlib.createZstdCompress(level === undefined ? {} : { params: { [zlib.constants.ZSTD_c_compressionLevel]: level } });
-  const compressed = Readable.from(engine.store.layers.diffTar(layer.id)).pipe(compressor);
+  // pipeline(), not pipe(): a layer that cannot be read fails the push instead of the process.
+  const compressed = pipeline(Readable.from(engine.store.layers.diffTar(layer.id)), compressor, () => {});
   async function* counted(): AsyncGenerator<Uint8Array> {
     for await (const chunk of compressed as AsyncIterable<Buffer>) {
       hash.update(chunk);
@@ -265,7 +265,6 @@ function mountCandidates(engine: Engine, client: RegistryClient): string[] {
  * then the manifest is written under its digest, byte for byte.
  */
 export async function copyRemoteImage(src: RegistryClient, dst: RegistryClient, manifestBytes: Buffer, mediaType: string, reporter: CopyReporter): Promise<void> {
-  const { parseJson, validateManifest } = await import('../image/types.ts');
   const manifest = validateManifest(parseJson(manifestBytes, 'manifest'));
   reporter.line('Getting image source signatures');
   for (const [kind, desc] of [...manifest.layers.map((l) => ['blob', l] as const), ['config', manifest.config] as const]) {
@@ -278,20 +277,8 @@ export async function copyRemoteImage(src: RegistryClient, dst: RegistryClient, 
       bar.done('skipped: already exists');
       continue;
     }
-    const { body } = await src.blob(desc.digest);
-    const hash = sha256();
-    let size = 0;
-    async function* checked(): AsyncGenerator<Uint8Array> {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        hash.update(chunk);
-        size += chunk.length;
-        bar.advance(chunk.length);
-        yield chunk;
-      }
-      const actual = `sha256:${hash.digest('hex')}`;
-      if (actual !== desc.digest || size !== desc.size) throw new SkiffError('digest-mismatch', `reading blob ${desc.digest}: the source sent ${size} bytes with digest ${actual}`);
-    }
-    await dst.uploadBlob(checked(), () => desc.digest);
+    const { verifiedBlob } = await import('./pull.ts');
+    await dst.uploadBlob(verifiedBlob(src, desc, (n) => bar.advance(n)), () => desc.digest);
     bar.done();
   }
   reporter.line('Writing manifest to image destination');

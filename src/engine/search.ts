@@ -11,7 +11,7 @@
  */
 import { STATUS_CODES } from 'node:http';
 import { lookupCredentials } from '../config/auth.ts';
-import { findRegistry, registriesPaths } from '../config/registries.ts';
+import { blockedText, findRegistry } from '../config/registries.ts';
 import { normalizeName } from '../image/reference.ts';
 import { RegistryResponseError } from '../image/transport/registry/client.ts';
 import type { RegistryClient } from '../image/transport/registry/client.ts';
@@ -296,11 +296,6 @@ function statusText(e: RegistryResponseError, context: string): string {
   return `${context ? `${context}: ` : ''}invalid status code from registry ${e.status} (${STATUS_CODES[e.status] ?? ''})`;
 }
 
-/** containers/image's words for a registry that registries.conf blocks. */
-function blockedText(prefix: string): string {
-  const paths = registriesPaths();
-  return `registry ${prefix} is blocked in ${paths.configPath} or ${paths.dropInDirs.at(-1) ?? ''}`;
-}
 
 /** `context: message`, keeping the error's code; anything but a SkiffError is a registry error. */
 function wrap(e: unknown, context: string): SkiffError {

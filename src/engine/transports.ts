@@ -93,9 +93,10 @@ export async function copyFromTransport(engine: Engine, input: string, opts: { r
 }
 
 /** `push IMAGE oci:DIR[:REF]` and friends: `save` to the transport's format. */
-export async function copyToTransport(engine: Engine, image: string, destination: string): Promise<void> {
+export async function copyToTransport(engine: Engine, image: string, destination: string, opts: { compress?: boolean } = {}): Promise<void> {
   const t = parseTransportRef(destination);
   const format: ArchiveFormat = t.transport === 'oci' ? 'oci-dir' : t.transport === 'dir' ? 'docker-dir' : t.transport;
   // The reference is recorded as given: an OCI layout's ref name is often a bare tag.
-  await saveImages(engine.images, [image], { output: t.path, format, multiImage: false, names: t.ref ? [t.ref] : undefined });
+  if (opts.compress && format !== 'docker-dir' && format !== 'oci-dir') throw new SkiffError('invalid-argument', '--compress can only be used with the dir and oci transports');
+  await saveImages(engine.images, [image], { output: t.path, format, multiImage: false, names: t.ref ? [t.ref] : undefined, compress: opts.compress });
 }

@@ -579,6 +579,23 @@ describe('registries: credentials (htpasswd and token auth), login and logout', 
     });
   }
 
+  it('a Docker credential helper named in the auth file gives the credentials', async () => {
+    const bin = join(sb.dir, 'helper-bin');
+    mkdirSync(bin, { recursive: true });
+    const helper = join(bin, 'docker-credential-skifftest');
+    // The helper protocol: the server on stdin, {Username, Secret} on stdout.
+    writeFileSync(helper, `#!/bin/sh\nread server\n[ "$server" = "${basic.host}" ] || { echo "credentials not found in native keychain"; exit 1; }\nprintf '{"ServerURL":"%s","Username":"${basic.user}","Secret":"${basic.password}"}' "$server"\n`, { mode: 0o755 });
+    const authfile = join(sb.dir, 'helper-auth.json');
+    writeFileSync(authfile, JSON.stringify({ auths: {}, credHelpers: { [basic.host]: 'skifftest' } }));
+    const env = { PATH: `${bin}:${process.env.PATH}`, REGISTRY_AUTH_FILE: authfile };
+    await ok(sk(sb, ['push', '-q', '--cert-dir', basic.certDir as string, 'localhost/tiny', `${basic.host}/helper/tiny:1`], env), 'push with a credential helper');
+    const missing = join(sb.dir, 'missing-helper.json');
+    writeFileSync(missing, JSON.stringify({ auths: {}, credHelpers: { [basic.host]: 'nosuchhelper' } }));
+    const r = await sk(sb, ['pull', '--cert-dir', basic.certDir as string, `${basic.host}/helper/tiny:1`], { REGISTRY_AUTH_FILE: missing });
+    assert.equal(r.code, 125);
+    assert.match(r.stderr, /docker-credential-nosuchhelper: executable file not found in \$PATH/);
+  });
+
   it('login without a password and without a terminal fails as podman does', async () => {
     const args = ['login', '--cert-dir', basic.certDir as string, '--authfile', join(sb.dir, 'x.json'), '-u', 'someone', basic.host];
     const s = await sk(sb, args);

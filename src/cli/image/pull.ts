@@ -33,9 +33,22 @@ export async function registryAccess(ctx: CommandContext): Promise<import('../..
   return {
     tlsVerify: ctx.changed.has('tls-verify') ? (f['tls-verify'] as boolean) : undefined,
     certDir: (f['cert-dir'] as string) || undefined,
-    credentials: ctx.changed.has('creds') ? parseCreds(f.creds as string) : undefined,
+    credentials: ctx.changed.has('creds') ? await credsFlag(ctx, f.creds as string, parseCreds) : undefined,
     authfile,
   };
+}
+
+/** On a terminal, a short name that several registries could serve is chosen by the user. */
+export function terminalChoice(ctx: CommandContext): { isTerminal: boolean; select?: (candidates: readonly string[]) => Promise<number> } {
+  if (!ctx.stdin.isTTY || !(ctx.stdout as { isTTY?: boolean }).isTTY) return { isTerminal: false };
+  return { isTerminal: true, select: async (c) => (await import('../select.ts')).selectOnTerminal(ctx, 'Please select an image', c) };
+}
+
+/** `--creds USER` without a password asks for it on the terminal, as Podman does. */
+async function credsFlag(ctx: CommandContext, value: string, parse: (v: string) => { username: string; password: string }): Promise<{ username: string; password: string }> {
+  if (value === '' || value.includes(':')) return parse(value);
+  const { readSecret } = await import('../prompt.ts');
+  return { username: value, password: await readSecret(ctx, 'Password: ') };
 }
 
 /** `--platform os/arch[/variant]` or `--os`/`--arch`/`--variant`, which it conflicts with. */
@@ -93,8 +106,7 @@ export const command: CommandSpec = {
         retryDelayMs: retryDelay ? retryDelayMs(retryDelay, parseGoDuration) : undefined,
         reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
         warn: (m) => ctx.warn(m),
-        isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),
-        select: ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY ? async (c) => (await import('../select.ts')).selectOnTerminal(ctx, 'Please select an image', c) : undefined,
+        ...terminalChoice(ctx),
       });
       for (const id of ids) ctx.out(`${id}\n`);
     }

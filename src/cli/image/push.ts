@@ -17,6 +17,7 @@ export const command: CommandSpec = {
     { name: 'force-compression', type: 'bool', usage: 'Use the specified compression algorithm even if the destination contains a differently-compressed variant already' },
     { name: 'format', short: 'f', type: 'string', usage: 'Manifest type (oci, v2s2, or v2s1) to use in the destination (default is manifest type of source, with fallbacks)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pushing images' },
+    // Accepted for Podman's command lines: skiff keeps no signatures with stored images, so a push never copies any.
     { name: 'remove-signatures', type: 'bool', usage: 'Discard any pre-existing signatures in the image' },
     { name: 'sign-by', type: 'string', usage: 'Add a signature at the destination using the specified key' },
     { name: 'sign-by-sigstore-private-key', type: 'string', valueName: 'PATH', usage: 'Sign the image using a sigstore private key at PATH' },
@@ -40,7 +41,7 @@ export const command: CommandSpec = {
     const { isOtherTransport } = await import('../../engine/pull-policy.ts');
     if (isOtherTransport(destination)) {
       const { copyToTransport } = await import('../../engine/transports.ts');
-      await copyToTransport(engine, source, destination);
+      await copyToTransport(engine, source, destination, { compress: f.compress as boolean });
       return;
     }
     const { pushImage } = await import('../../engine/push.ts');
@@ -52,7 +53,6 @@ export const command: CommandSpec = {
       compressionLevel: level >= 0 ? level : undefined,
       forceCompression: f['force-compression'] as boolean,
       digestFile: (f.digestfile as string) || undefined,
-      removeSignatures: f['remove-signatures'] as boolean,
       signBy: (f['sign-by'] as string) || undefined,
       signPassphraseFile: (f['sign-passphrase-file'] as string) || undefined,
       reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),

@@ -105,7 +105,14 @@ export const inspectCommand: CommandSpec = {
     const client = openClient({ registry: ref.domain, repository: ref.path, access: await registryAccess(ctx), registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull' });
     try {
       const m = await client.manifest(ref.digest ?? ref.tag ?? 'latest');
-      ctx.out(`${JSON.stringify(JSON.parse(m.bytes.toString('utf8')), null, 4)}\n`);
+      if (ref.digest && m.digest !== ref.digest) throw new SkiffError('digest-mismatch', `${input}: the registry sent a manifest with digest ${m.digest}`);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(m.bytes.toString('utf8'));
+      } catch (e) {
+        throw new SkiffError('registry', `${input}: the registry's manifest is not JSON: ${(e as Error).message}`);
+      }
+      ctx.out(`${JSON.stringify(doc, null, 4)}\n`);
     } finally {
       client.close();
     }
@@ -123,12 +130,21 @@ export const pushCommand: CommandSpec = {
     { name: 'digestfile', type: 'string', usage: 'after copying the image, write the digest of the resulting digest to the file' },
     { name: 'format', short: 'f', type: 'string', usage: 'manifest type (oci or v2s2) to attempt to use when pushing the manifest list (default is manifest type of source)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'don\'t output progress information when pushing lists' },
+    { name: 'compression-format', type: 'string', usage: 'compression format to use' },
+    // Accepted for Podman's command lines: skiff keeps no signatures with stored images, so none are copied.
+    { name: 'remove-signatures', type: 'bool', usage: 'don\'t copy signatures when pushing images' },
     { name: 'rm', type: 'bool', usage: 'remove the manifest list if push succeeds' },
+    { name: 'sign-by', type: 'string', valueName: 'FINGERPRINT', usage: 'sign the image using a GPG key with the specified FINGERPRINT' },
+    { name: 'sign-by-sigstore-private-key', type: 'string', valueName: 'PATH', usage: 'Sign the image using a sigstore private key at PATH' },
+    { name: 'sign-passphrase-file', type: 'string', valueName: 'PATH', usage: 'Read a passphrase for signing an image from PATH' },
   ],
   async run(ctx) {
     const f = ctx.flags;
     const format = f.format as string;
     if (format && format !== 'oci' && format !== 'v2s2') throw new SkiffError('invalid-argument', `unknown format ${JSON.stringify(format)}. Choose on of the supported formats: 'oci' or 'v2s2'`);
+    if (f['sign-by-sigstore-private-key']) throw new SkiffError('unsupported', 'signing with a sigstore private key is not supported by skiff yet: use --sign-by with a GPG key');
+    const compression = f['compression-format'] as string;
+    if (compression && compression !== 'gzip' && compression !== 'zstd') throw new SkiffError('invalid-argument', `unsupported compression format ${compression}`);
     const { lists: svc } = await lists(ctx);
     const { copyReporter } = await import('../progress.ts');
     const digest = await svc.push(ctx.args[0], ctx.args[1] ?? ctx.args[0], {
@@ -136,6 +152,9 @@ export const pushCommand: CommandSpec = {
       all: f.all as boolean,
       format: (format || undefined) as 'oci' | 'v2s2' | undefined,
       rm: f.rm as boolean,
+      compression: (compression || undefined) as 'gzip' | 'zstd' | undefined,
+      signBy: (f['sign-by'] as string) || undefined,
+      signPassphraseFile: (f['sign-passphrase-file'] as string) || undefined,
       reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
     });
     const digestFile = f.digestfile as string;

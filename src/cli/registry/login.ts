@@ -1,5 +1,6 @@
 import { SkiffError, isSkiffError } from '../../util/errors.ts';
-import type { CommandContext, CommandSpec } from '../command.ts';
+import type { CommandSpec } from '../command.ts';
+import { readLine, readSecret } from '../prompt.ts';
 
 /** The auth-file key a login argument names: `host[:port][/repo…]`, without a scheme. */
 export function loginKey(input: string): string {
@@ -9,47 +10,6 @@ export function loginKey(input: string): string {
   key = key.replace(/\/+$/, '');
   if (key === '') throw new SkiffError('invalid-argument', 'please provide a registry to log in to');
   return key;
-}
-
-/** Reads a line from the terminal without echoing it (the password prompt). */
-async function readSecret(ctx: CommandContext, prompt: string): Promise<string> {
-  const stdin = ctx.stdin as NodeJS.ReadStream;
-  if (!stdin.isTTY) throw new SkiffError('invalid-argument', 'getting username and password: reading password: inappropriate ioctl for device');
-  ctx.err(prompt);
-  stdin.setRawMode(true);
-  try {
-    let value = '';
-    for await (const chunk of stdin) {
-      for (const ch of (chunk as Buffer).toString('utf8')) {
-        if (ch === '\r' || ch === '\n') {
-          ctx.err('\n');
-          return value;
-        }
-        if (ch === '\x03') throw new SkiffError('invalid-argument', 'getting username and password: interrupted');
-        if (ch === '\x7f' || ch === '\b') value = value.slice(0, -1);
-        else value += ch;
-      }
-    }
-    throw new SkiffError('invalid-argument', 'getting username and password: reading password: EOF');
-  } finally {
-    stdin.setRawMode(false);
-    stdin.pause();
-  }
-}
-
-async function readLine(ctx: CommandContext, prompt: string): Promise<string> {
-  ctx.err(prompt);
-  let value = '';
-  for await (const chunk of ctx.stdin) {
-    value += (chunk as Buffer).toString('utf8');
-    const nl = value.indexOf('\n');
-    if (nl >= 0) {
-      (ctx.stdin as NodeJS.ReadStream).pause();
-      return value.slice(0, nl).replace(/\r$/, '');
-    }
-  }
-  if (value === '') throw new SkiffError('invalid-argument', 'getting username and password: reading username: EOF');
-  return value;
 }
 
 export const command: CommandSpec = {

@@ -31,8 +31,6 @@ export const command: CommandSpec = {
       ctx.out(`Removed login credentials for ${key}\n`);
       return;
     }
-    const elsewhere = authfile ? undefined : auth.credentialsElsewhere(key);
-    if (elsewhere) throw new SkiffError('invalid-argument', `not logged into ${key} with skiff. Existing credentials were established in ${elsewhere}; remove them there`);
     throw new SkiffError('invalid-argument', `not logged into ${key}`);
   },
 };

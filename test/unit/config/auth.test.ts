@@ -11,7 +11,6 @@ import { after, describe, it } from 'node:test';
 import {
   type AuthPathOptions,
   credentialKeys,
-  credentialsElsewhere,
   lookupCredentials,
   primaryAuthFile,
   removeAllCredentials,
@@ -154,12 +153,19 @@ describe('lookupCredentials', () => {
     assert.deepEqual(lookupCredentials('docker.io', 'library/busybox', opts), { username: 'old', password: 'p:with:colons' });
   });
 
-  it('entries without auth (identity tokens, credHelpers) are skipped', () => {
+  it('entries without auth (identity tokens) and helpers for other registries are skipped', () => {
     const { opts } = sandbox({
-      [RUNTIME]: { auths: { 'r.io': { identitytoken: 'tok' } }, credHelpers: { 'r.io': 'secretservice' } },
+      [RUNTIME]: { auths: { 'r.io': { identitytoken: 'tok' } }, credHelpers: { 'other.io': 'secretservice' } },
       [USER]: { auths: { 'r.io': entry('next', 'p') } },
     });
     assert.equal(lookupCredentials('r.io', undefined, opts)?.username, 'next');
+  });
+
+  it('a credential helper named for the registry is asked, and a missing one is an error naming it', () => {
+    const { opts } = sandbox({ [RUNTIME]: { auths: { 'r.io': entry('file', 'p') }, credHelpers: { 'r.io': 'skiff-no-such-helper' } } });
+    const e = errorOf(() => lookupCredentials('r.io', undefined, opts));
+    assert.equal(e.code, 'config');
+    assert.match(e.message, /docker-credential-skiff-no-such-helper: executable file not found in \$PATH/);
   });
 
   it('malformed JSON is a config error naming the file', () => {
@@ -245,9 +251,8 @@ describe('removeCredentials and removeAllCredentials', () => {
   });
 
   it('false when the primary file does not exist', () => {
-    const { opts, path } = sandbox({ [USER]: { auths: { 'r.io': entry('u', 'p') } } });
+    const { opts } = sandbox({ [USER]: { auths: { 'r.io': entry('u', 'p') } } });
     assert.equal(removeCredentials('r.io', opts), false);
-    assert.equal(credentialsElsewhere('r.io', opts), path(USER), 'logout can say where they come from');
   });
 
   it('--all empties auths and keeps the other fields', () => {

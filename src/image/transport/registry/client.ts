@@ -10,21 +10,18 @@
 import type { IncomingMessage } from 'node:http';
 import type { Credentials } from '../../../config/auth.ts';
 import { SkiffError, type ErrorCode, isSkiffError } from '../../../util/errors.ts';
+import { sha256 } from '../../../util/hash.ts';
+import { MEDIA } from '../../types.ts';
 import { type HttpResponse, HttpSession, type TlsSettings, redact } from './http.ts';
 
-export const MANIFEST_ACCEPT = [
-  'application/vnd.oci.image.manifest.v1+json',
-  'application/vnd.oci.image.index.v1+json',
-  'application/vnd.docker.distribution.manifest.v2+json',
-  'application/vnd.docker.distribution.manifest.list.v2+json',
-  'application/vnd.docker.distribution.manifest.v1+prettyjws',
-  'application/vnd.docker.distribution.manifest.v1+json',
-];
+export const MANIFEST_ACCEPT: readonly string[] = [MEDIA.ociManifest, MEDIA.ociIndex, MEDIA.dockerManifest, MEDIA.dockerList, MEDIA.dockerSchema1Signed, MEDIA.dockerSchema1];
 
 /** containers/image's limit on a manifest; a bigger one is refused unread. */
 export const MAX_MANIFEST_BYTES = 4 * 1024 * 1024;
 /** Small JSON answers (tokens, tag lists, errors) are read up to this much. */
 const MAX_JSON_BYTES = 4 * 1024 * 1024;
+/** A tag list or catalog longer than this many pages is a registry gone wrong. */
+const MAX_PAGES = 1000;
 const USER_AGENT = 'skiff (github.com/containers/image compatible)';
 
 export interface RegistryClientOptions {
@@ -116,15 +113,14 @@ export class RegistryClient {
     }
     const bytes = await readLimited(res.body, MAX_MANIFEST_BYTES, () => new SkiffError('registry', `reading ${what}: manifest exceeds the maximum of ${MAX_MANIFEST_BYTES} bytes`));
     const declared = (header(res, 'content-type') ?? '').split(';')[0].trim();
-    return { bytes, mediaType: sniffManifestType(bytes, declared), digest: `sha256:${(await import('../../../util/hash.ts')).sha256().update(bytes).digest('hex')}` };
+    return { bytes, mediaType: sniffManifestType(bytes, declared), digest: `sha256:${sha256().update(bytes).digest('hex')}` };
   }
 
   /** A blob's bytes as a stream; the caller checks the digest. Redirects to storage are followed. */
-  async blob(digest: string): Promise<{ body: IncomingMessage; size: number | undefined }> {
+  async blob(digest: string): Promise<{ body: IncomingMessage }> {
     const res = await this.#send('GET', `${this.repository}/blobs/${digest}`, { followRedirects: true });
     if (res.status !== 200) throw await this.#fail(res, `fetching blob ${digest}`);
-    const length = header(res, 'content-length');
-    return { body: res.body, size: length === undefined ? undefined : Number(length) };
+    return { body: res.body };
   }
 
   async hasBlob(digest: string): Promise<boolean> {
@@ -194,7 +190,8 @@ export class RegistryClient {
   async tags(): Promise<string[]> {
     const out: string[] = [];
     let path: string | URL = `${this.repository}/tags/list`;
-    for (let page = 0; page < 1000; page++) {
+    for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) throw new SkiffError('registry', `fetching tags list of ${this.registry}/${this.repository}: more than ${MAX_PAGES} pages`);
       const res = await this.#send('GET', path, {});
       if (res.status !== 200) throw await this.#fail(res, `fetching tags list of ${this.registry}/${this.repository}`);
       const doc = await readJson<{ tags?: unknown }>(res, `fetching tags list of ${this.registry}/${this.repository}`);
@@ -210,7 +207,8 @@ export class RegistryClient {
   async catalog(): Promise<string[]> {
     const out: string[] = [];
     let path: string | URL = '_catalog';
-    for (let page = 0; page < 1000; page++) {
+    for (let page = 0; ; page++) {
+      if (page === MAX_PAGES) throw new SkiffError('registry', `fetching the catalog of ${this.registry}: more than ${MAX_PAGES} pages`);
       const res = await this.#send('GET', path, { scopes: ['registry:catalog:*'] });
       if (res.status !== 200) throw await this.#fail(res, `fetching the catalog of ${this.registry}`);
       const doc = await readJson<{ repositories?: unknown }>(res, `fetching the catalog of ${this.registry}`);
@@ -252,6 +250,7 @@ export class RegistryClient {
     const base = this.#base as URL;
     const url = new URL(location, base);
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new SkiffError('registry', `${what}: the registry sent a ${url.protocol} Location`);
+    if (base.protocol === 'https:' && url.protocol === 'http:') throw new SkiffError('registry', `${what}: the registry sent a plain-HTTP Location from HTTPS`);
     return url;
   }
 
@@ -266,17 +265,21 @@ export class RegistryClient {
     const scopes = [...(this.repository ? [`repository:${this.repository}:${this.#opts.actions}`] : []), ...(opts.scopes ?? [])];
     const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...opts.headers };
     if (opts.accept) headers.accept = opts.accept;
+    // Credentials go to the registry itself only: an upload Location or a blob redirect to
+    // another origin (a storage backend, or a hostile one) is sent nothing of them.
+    const own = url.origin === base.origin;
     // A streamed body cannot be sent twice: get the authorization before sending it.
-    const auth = await this.#authorization(scopes);
+    const auth = own ? await this.#authorization(scopes) : undefined;
     if (auth) headers.authorization = auth;
     let res = await this.#http.request(url, { method, headers, body: opts.body, followRedirects: opts.followRedirects });
-    if (res.status === 401 && (opts.body === undefined || Buffer.isBuffer(opts.body))) {
-      // The challenge may differ per request (another realm, a new scope): learn it and retry once.
+    // The challenge may differ per request (a new scope): learn it and retry once, but only
+    // from the registry's own answer, never from a host a redirect led to.
+    if (res.status === 401 && own && res.url.origin === base.origin && (opts.body === undefined || Buffer.isBuffer(opts.body))) {
       const challenge = firstChallenge(res);
       res.body.resume();
       if (challenge) {
         this.#challenge = challenge;
-        for (const s of scopes) this.#tokens.delete(s);
+        this.#tokens.delete(scopes.join(' '));
         const again = await this.#authorization(scopes, true);
         if (again) headers.authorization = again;
         res = await this.#http.request(url, { method, headers, body: opts.body, followRedirects: opts.followRedirects });
@@ -391,9 +394,9 @@ function sniffManifestType(bytes: Buffer, declared: string): string {
   try {
     const doc = JSON.parse(bytes.toString('utf8')) as { mediaType?: unknown; schemaVersion?: unknown; manifests?: unknown; signatures?: unknown };
     if (typeof doc.mediaType === 'string' && doc.mediaType) return doc.mediaType;
-    if (doc.schemaVersion === 1) return doc.signatures ? MANIFEST_ACCEPT[4] : MANIFEST_ACCEPT[5];
-    if (Array.isArray(doc.manifests)) return MANIFEST_ACCEPT[1];
-    return MANIFEST_ACCEPT[0];
+    if (doc.schemaVersion === 1) return doc.signatures ? MEDIA.dockerSchema1Signed : MEDIA.dockerSchema1;
+    if (Array.isArray(doc.manifests)) return MEDIA.ociIndex;
+    return MEDIA.ociManifest;
   } catch {
     return declared;
   }

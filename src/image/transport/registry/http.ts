@@ -5,6 +5,7 @@
  */
 import { Agent as HttpAgent, type IncomingHttpHeaders, type IncomingMessage, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { pipeline, Readable } from 'node:stream';
 import { SkiffError, errnoCode } from '../../../util/errors.ts';
 import { debug } from '../../../util/log.ts';
 
@@ -35,8 +36,6 @@ export interface RequestOptions {
   readonly body?: Buffer | AsyncIterable<Uint8Array>;
   /** Follow 30x responses (GET and HEAD only). */
   readonly followRedirects?: boolean;
-  /** Called for each response header block, before redirects are followed. */
-  readonly onRedirect?: (from: URL, to: URL) => void;
 }
 
 const MAX_REDIRECTS = 10;
@@ -47,6 +46,7 @@ const IDLE_TIMEOUT_MS = 60_000;
 export class HttpSession {
   readonly #http = new HttpAgent({ keepAlive: true, maxSockets: 16 });
   readonly #https: HttpsAgent;
+  #closed = false;
 
   constructor(tls: TlsSettings) {
     this.#https = new HttpsAgent({
@@ -61,6 +61,8 @@ export class HttpSession {
   }
 
   async request(url: URL, opts: RequestOptions = {}): Promise<HttpResponse> {
+    // After close() (a pull stopping its other downloads), nothing new is started.
+    if (this.#closed) throw new SkiffError('registry', `fetching ${redact(url)}: cancelled`);
     const method = opts.method ?? 'GET';
     let current = url;
     let headers = { ...opts.headers };
@@ -83,9 +85,9 @@ export class HttpSession {
       if (next.protocol !== 'http:' && next.protocol !== 'https:') {
         throw new SkiffError('registry', `fetching ${redact(current)}: refusing a redirect to a ${next.protocol.replace(/:$/, '')} URL: only http and https are followed`);
       }
-      // Credentials are for the registry only, never for the host a blob is handed to.
-      if (next.host !== current.host) headers = withoutAuthorization(headers);
-      opts.onRedirect?.(current, next);
+      // Credentials are for the registry's origin only: not for the host a blob is handed to,
+      // nor for the same host over plain HTTP.
+      if (next.origin !== current.origin) headers = withoutAuthorization(headers);
       current = next;
     }
   }
@@ -103,25 +105,21 @@ export class HttpSession {
         res.setTimeout(IDLE_TIMEOUT_MS, () => res.destroy(Object.assign(new Error('timed out reading the response'), { code: 'ETIMEDOUT' })));
         resolve(res);
       });
-      req.on('error', (e) => reject(connectionError(url, e, method)));
+      // An error of the body's own source (a digest that does not match) is reported as it is.
+      req.on('error', (e) => reject(e instanceof SkiffError ? e : connectionError(url, e, method)));
       if (body === undefined) req.end();
       else if (Buffer.isBuffer(body)) req.end(body);
-      else void pump(body, req).catch((e: unknown) => req.destroy(e as Error));
+      else pipeline(Readable.from(body), req, (e) => e && req.destroy(e));
     });
   }
 
   close(): void {
+    this.#closed = true;
     this.#http.destroy();
     this.#https.destroy();
   }
 }
 
-async function pump(body: AsyncIterable<Uint8Array>, req: import('node:http').ClientRequest): Promise<void> {
-  for await (const chunk of body) {
-    if (!req.write(chunk)) await new Promise<void>((r) => req.once('drain', r));
-  }
-  req.end();
-}
 
 function isRedirect(status: number): boolean {
   return status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
