@@ -158,6 +158,17 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'run', short: 'Run a command in a new container', load: run },
   { name: 'save', short: 'Save image(s) to an archive', load: save },
   { name: 'search', short: 'Search registry for image', load: search },
+  {
+    name: 'secret',
+    short: 'Manage secrets',
+    subcommands: [
+      { name: 'create', short: 'Create a new secret', load: lazy(() => import('./secret/create.ts')) },
+      { name: 'exists', short: 'Check if a secret exists in local storage', load: lazy(() => import('./secret/exists.ts')) },
+      { name: 'inspect', short: 'Inspect a secret', load: lazy(() => import('./secret/inspect.ts')) },
+      { name: 'ls', aliases: ['list'], short: 'List secrets', load: lazy(() => import('./secret/ls.ts')) },
+      { name: 'rm', short: 'Remove one or more secrets', load: lazy(() => import('./secret/rm.ts')) },
+    ],
+  },
   { name: 'start', short: 'Start one or more containers', load: start },
   { name: 'stats', short: 'Display a live stream of container resource usage statistics', load: stats },
   { name: 'stop', short: 'Stop one or more containers', load: stop },

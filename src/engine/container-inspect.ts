@@ -160,7 +160,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       Tty: c.spec.terminal,
       OpenStdin: c.spec.stdin,
       StdinOnce: false,
-      Env: proc?.env ?? Object.entries(c.spec.env).map(([k, v]) => `${k}=${v}`),
+      Env: maskSecretEnv(proc?.env ?? Object.entries(c.spec.env).map(([k, v]) => `${k}=${v}`), c),
       Cmd: cmd.length > 0 ? cmd : null,
       Image: c.spec.imageName,
       Volumes: null,
@@ -171,6 +171,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       Annotations: c.spec.annotations,
       StopSignal: c.spec.stopSignal,
       Umask: '0022',
+      ...mountSecrets(c),
       Timeout: c.spec.timeout,
       StopTimeout: c.spec.stopTimeout,
       Passwd: true,
@@ -214,6 +215,27 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
     result.SizeRootFs = sizes.rootFs;
   }
   return result;
+}
+
+/**
+ * Env secrets' values never show: their variables read `NAME=*******`, as later Podman
+ * prints them (4.3.1 printed the value).
+ */
+function maskSecretEnv(env: readonly string[], c: ContainerRecord): string[] {
+  const names = new Set((c.spec.secrets ?? []).filter((s) => s.type === 'env').map((s) => s.target));
+  if (names.size === 0) return [...env];
+  return env.map((e) => {
+    const eq = e.indexOf('=');
+    const name = eq < 0 ? e : e.slice(0, eq);
+    return names.has(name) ? `${name}=*******` : e;
+  });
+}
+
+/** Config.Secrets: the mount secrets by name and ID (Podman leaves env secrets out; omitted when none). */
+function mountSecrets(c: ContainerRecord): { Secrets?: object[] } {
+  const mounts = (c.spec.secrets ?? []).filter((s) => s.type === 'mount');
+  if (mounts.length === 0) return {};
+  return { Secrets: mounts.map((s) => ({ Name: s.name, ID: s.id, UID: s.uid, GID: s.gid, Mode: s.mode })) };
 }
 
 const PROPAGATIONS = new Set(['private', 'rprivate', 'slave', 'rslave', 'shared', 'rshared', 'unbindable', 'runbindable']);

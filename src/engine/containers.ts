@@ -8,7 +8,7 @@
 import { appendFileSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
-import type { ContainerSpec } from '../runtime/spec/types.ts';
+import type { ContainerSecret, ContainerSpec, SpecContext } from '../runtime/spec/types.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
 import { type ContainerRecord, type ContainerState, ContainerStore } from '../state/containers.ts';
@@ -16,7 +16,7 @@ import { SkiffError } from '../util/errors.ts';
 import { FileLock } from '../util/lock.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import type { Engine } from './engine.ts';
-import { type ContainerPaths, containerPaths } from './paths.ts';
+import { type ContainerPaths, containerPaths, secretCopyPath } from './paths.ts';
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
 import { anonymousVolumeName } from './volumes.ts';
 import { validateVolumeName } from '../volume/options.ts';
@@ -147,7 +147,13 @@ export class ContainerService {
       if (m.type === 'volume' && m.source !== '') validateVolumeName(m.source);
     }
     const planned = planVolumeMounts(spec, Object.keys(imageConfig.config?.Volumes ?? {}), flags.imageVolume ?? 'bind', anonymousVolumeName);
-    const withVolumes: ContainerSpec = { ...spec, mounts: planned.mounts };
+    // Secrets by reference: each must exist now (Podman's rule); mount secrets are copied below.
+    let secrets: ContainerSecret[] = [];
+    if (flags.secret && flags.secret.length > 0) {
+      const { parseSecretOption } = await import('../secrets/options.ts');
+      secrets = (await this.#engine.secrets()).resolveRequests(flags.secret.map(parseSecretOption));
+    }
+    const withVolumes: ContainerSpec = { ...spec, mounts: planned.mounts, ...(secrets.length > 0 ? { secrets } : {}) };
     const id = newContainerId();
     const volumes = this.#engine.volumes;
     await store.write(async () => {
@@ -168,9 +174,11 @@ export class ContainerService {
           volumes.records.link(id, m.source);
         }
         await store.rootfs.create(id, image.topLayer);
+        if (secrets.length > 0) (await this.#engine.secrets()).writeContainerCopies(this.paths(id).secrets, secrets);
       } catch (e) {
         this.records.remove(id);
         for (const v of made) volumes.removeLocked(v);
+        if (secrets.length > 0) rmSync(this.paths(id).secrets, { recursive: true, force: true });
         throw e;
       }
     });
@@ -211,8 +219,12 @@ export class ContainerService {
       const { prepareHostMounts } = await import('./mount-prep.ts');
       cspec = { ...cspec, mounts: await prepareHostMounts(resolved, p.bundle, user) };
     }
-    const spec = generateSpec(cspec, imageConfig, hostSpecContext(engine, c, rootfs, p));
-    writeFileSync(p.config, JSON.stringify(spec));
+    let specContext = hostSpecContext(engine, c, rootfs, p);
+    if (c.spec.secrets && c.spec.secrets.length > 0) specContext = withSecrets(specContext, c, p, (await engine.secrets()).containerEnv(c.spec.secrets));
+    const spec = generateSpec(cspec, imageConfig, specContext);
+    // 0600: it carries env secrets' values to the runtime. Made anew so an older file's mode cannot stay.
+    rmSync(p.config, { force: true });
+    writeFileSync(p.config, JSON.stringify(spec), { mode: 0o600 });
     const { createContainer } = await import('../runtime/conmon.ts');
     const res = await createContainer({
       ...engine.conmonRuntime(),
@@ -481,6 +493,29 @@ function readExit(path: string): { code: number; at: number } | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The spec context with a container's secrets: its mount secrets' copies (made at create) to
+ * bind at their targets, a later one of the same target winning as in Podman, an empty
+ * directory of the run root for /run/secrets, and its env secrets' values.
+ */
+function withSecrets(ctx: SpecContext, c: ContainerRecord, p: ContainerPaths, env: Record<string, string>): SpecContext {
+  const byTarget = new Map<string, string>();
+  (c.spec.secrets ?? []).forEach((s, i) => {
+    if (s.type !== 'mount') return;
+    const source = secretCopyPath(p.secrets, i);
+    if (!existsSync(source)) throw new SkiffError('no-such-object', `the copy of secret ${s.name} is missing from ${p.secrets}`);
+    byTarget.delete(s.target);
+    byTarget.set(s.target, source);
+  });
+  const mounts = [...byTarget].map(([destination, source]) => ({ source, destination }));
+  if (mounts.length > 0) mkdirSync(p.secretsMountDir, { recursive: true, mode: 0o755 });
+  return {
+    ...ctx,
+    files: { ...ctx.files, ...(mounts.length > 0 ? { secrets: { dir: p.secretsMountDir, mounts } } : {}) },
+    ...(Object.keys(env).length > 0 ? { secretEnv: env } : {}),
+  };
 }
 
 /** The files Podman generates for a container (REFERENCE §3, "Generated files"). */

@@ -10,6 +10,7 @@ import { ContainerService } from './containers.ts';
 import { findExecutable } from '../util/which.ts';
 import { ImageService } from './images.ts';
 import type { GlobalOptions } from './options.ts';
+import type { SecretService } from './secrets.ts';
 import { VolumeService } from './volumes.ts';
 import { Store } from './store.ts';
 
@@ -19,6 +20,7 @@ export class Engine {
   #images: ImageService | undefined;
   #containers: ContainerService | undefined;
   #volumes: VolumeService | undefined;
+  #secrets: SecretService | undefined;
   readonly #global: GlobalOptions;
 
   private constructor(config: Config, global: GlobalOptions) {
@@ -48,6 +50,15 @@ export class Engine {
   get volumes(): VolumeService {
     this.#volumes ??= new VolumeService(this);
     return this.#volumes;
+  }
+
+  /** Loaded on first use: only commands that touch secrets pay for their code. */
+  async secrets(): Promise<SecretService> {
+    if (!this.#secrets) {
+      const { SecretService } = await import('./secrets.ts');
+      this.#secrets ??= new SecretService(this);
+    }
+    return this.#secrets;
   }
 
   /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */

@@ -1,10 +1,12 @@
 /**
  * Where a container's files live (DESIGN §2; like Podman's userdata split):
- *   persistent, in the graph root:  containers/<ID>/userdata/   the OCI bundle: config.json,
- *                                   ctr.log, attach, ctl, winsz, shm/
+ *   persistent, in the graph root:  containers/<ID>/userdata/   the OCI bundle: config.json
+ *                                   (0600), ctr.log, attach, ctl, winsz, shm/, secrets/ (copies
+ *                                   of the mount secrets, 0700)
  *   volatile, in the run root:      containers/<ID>/            pidfile, conmon.pid, oci-log,
  *                                   hostname, hosts, resolv.conf, .containerenv,
- *                                   attached.lock (see attach-run.ts)
+ *                                   attached.lock (see attach-run.ts),
+ *                                   run/secrets/ (mounted at /run/secrets)
  *                                   exits/<ID>                   conmon's exit file
  *                                   locks/<ID>.lock              the container's lock
  */
@@ -16,6 +18,10 @@ export interface ContainerPaths {
   readonly config: string;
   readonly log: string;
   readonly shm: string;
+  /** Copies of the container's mount secrets, made at create. */
+  readonly secrets: string;
+  /** An empty directory mounted at /run/secrets: the secrets' mount points are made in it. */
+  readonly secretsMountDir: string;
   readonly runDir: string;
   readonly pidFile: string;
   readonly conmonPidFile: string;
@@ -40,6 +46,8 @@ export function containerPaths(config: Config, id: string): ContainerPaths {
     config: join(bundle, 'config.json'),
     log: join(bundle, 'ctr.log'),
     shm: join(bundle, 'shm'),
+    secrets: join(bundle, 'secrets'),
+    secretsMountDir: join(runDir, 'run', 'secrets'),
     runDir,
     pidFile: join(runDir, 'pidfile'),
     conmonPidFile: join(runDir, 'conmon.pid'),
@@ -53,4 +61,9 @@ export function containerPaths(config: Config, id: string): ContainerPaths {
     exitFile: join(exitDir, id),
     lock: join(config.runRoot, 'locks', `${id}.lock`),
   };
+}
+
+/** Where a container keeps its copy of its `index`th secret (one copy per --secret, in order). */
+export function secretCopyPath(dir: string, index: number): string {
+  return join(dir, String(index));
 }

@@ -59,6 +59,8 @@ export interface CreateFlags {
   readonly shmSize?: string;
   readonly passwdEntry?: string;
   readonly timeout: number;
+  /** --secret option strings (parsed and looked up by the container service). */
+  readonly secret?: readonly string[];
 }
 
 function invalid(message: string): SkiffError {

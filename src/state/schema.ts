@@ -125,4 +125,17 @@ export const MIGRATIONS: readonly string[] = [
   -- list's); NULL when it was not.
   ALTER TABLE images ADD COLUMN list_digest TEXT;
   `,
+  `
+  -- A secret (\`secret create\`): its name and driver. Never its value: the driver keeps that
+  -- (the file driver in <graphroot>/secrets/filedriver/<id>, 0600 in a 0700 directory).
+  CREATE TABLE secrets (
+    id             TEXT PRIMARY KEY,        -- 25 hex digits
+    name           TEXT NOT NULL UNIQUE,
+    driver         TEXT NOT NULL,
+    driver_options TEXT NOT NULL,           -- JSON object (the file driver's \`path\` among them)
+    labels         TEXT NOT NULL,           -- JSON object
+    created        INTEGER NOT NULL,
+    updated        INTEGER NOT NULL
+  );
+  `,
 ];

@@ -49,6 +49,7 @@ export const CREATE_FLAGS: readonly FlagSpec[] = [
   { name: 'replace', type: 'bool', usage: 'If a container with the same name exists, replace it' },
   { name: 'restart', type: 'string', usage: 'Restart policy to apply when a container exits ("always"|"no"|"on-failure"|"unless-stopped")' },
   { name: 'rm', type: 'bool', usage: 'Remove container (and pod if created) after exit' },
+  { name: 'secret', type: 'stringArray', usage: 'Add secret to container' },
   { name: 'security-opt', type: 'stringArray', usage: 'Security Options' },
   { name: 'shm-size', type: 'string', usage: 'Size of /dev/shm (format: <number>[<unit>], where unit = b (bytes), k (kibibytes), m (mebibytes), or g (gibibytes))', default: '65536k' },
   { name: 'stop-signal', type: 'string', usage: 'Signal to stop a container. Default is SIGTERM' },
@@ -138,6 +139,7 @@ export function createFlags(values: FlagValues, changed: ReadonlySet<string>): C
     shmSize: opt(values, changed, 'shm-size'),
     passwdEntry: opt(values, changed, 'passwd-entry'),
     timeout: values.timeout as number,
+    secret: s('secret'),
   };
 }
 
@@ -160,7 +162,7 @@ async function containerImage(ctx: CommandContext, engine: Engine): Promise<Imag
     const found = engine.images.find(input);
     if (found) return found;
   }
-  const [{ imageForContainer }, { copyReporter }, { registryAccess, platformFlags }] = await Promise.all([
+  const [{ imageForContainer }, { copyReporter }, { registryAccess, platformFlags, terminalChoice }] = await Promise.all([
     import('../../engine/pull-policy.ts'),
     import('../progress.ts'),
     import('../image/pull.ts'),
@@ -171,8 +173,7 @@ async function containerImage(ctx: CommandContext, engine: Engine): Promise<Imag
     signaturePolicy: (ctx.flags['signature-policy'] as string) || undefined,
     reporter: copyReporter(ctx.stderr, { quiet: ctx.flags.quiet as boolean }),
     warn: (m) => ctx.warn(m),
-    isTerminal: Boolean(ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY),
-    select: ctx.stdin.isTTY && (ctx.stdout as { isTTY?: boolean }).isTTY ? async (c) => (await import('../select.ts')).selectOnTerminal(ctx, 'Please select an image', c) : undefined,
+    ...terminalChoice(ctx),
   });
 }
 

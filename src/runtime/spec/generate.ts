@@ -125,6 +125,8 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   const env = buildEnv({ imageEnv: cfg.Env ?? [], envMerge: spec.envMerge ?? [], userEnv: spec.env });
   if (!env.has('HOME') && execUser.home !== '') env.set('HOME', execUser.home);
   if (!env.has('HOSTNAME')) env.set('HOSTNAME', utsPrivate ? hostname : host.hostname);
+  // Env secrets win over every other source, as in Podman.
+  for (const [k, v] of Object.entries(ctx.secretEnv ?? {})) env.set(k, v);
 
   let initBinary: string | undefined;
   if (spec.init) {

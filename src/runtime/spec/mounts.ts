@@ -8,7 +8,8 @@
  *      minus any the user replaced;
  *   3. named volumes;
  *   4. the files skiff generates (/etc/resolv.conf, /etc/hosts, /dev/shm,
- *      /run/.containerenv, /etc/hostname), unless a mount above already has that place;
+ *      /run/.containerenv, /etc/hostname) and the mount secrets (/run/secrets and each
+ *      secret's file), unless a mount above already has that place;
  *
  * then ordered by path depth so that no mount hides one inside it. Podman fills 1 and 4 from
  * Go maps, so its order inside one depth varies from run to run; skiff keeps the order
@@ -19,7 +20,7 @@ import { posix } from 'node:path';
 import { SkiffError } from '../../util/errors.ts';
 import type { MountFlags } from './host.ts';
 import type { OciMount } from './oci.ts';
-import type { MountSpec, NamespaceMode } from './types.ts';
+import type { MountSpec, NamespaceMode, SecretFiles } from './types.ts';
 import { resolveInRootfs } from './user.ts';
 
 export interface MountInput {
@@ -38,6 +39,7 @@ export interface MountInput {
     readonly resolvConf?: string;
     readonly containerEnv: string;
     readonly shm: string;
+    readonly secrets?: SecretFiles;
   };
   /** The container user's ids, for `U` on a tmpfs (uid=, gid=). */
   readonly uid: number;
@@ -272,6 +274,24 @@ export function buildMounts(input: MountInput): MountPlan {
     if (dest === '/dev/shm') options.push('nosuid', 'noexec', 'nodev');
     else if (input.readOnly) options.push('ro', 'nosuid', 'noexec', 'nodev');
     all.push({ destination: dest, type: 'bind', source, options });
+    present.add(dest);
+  }
+  // Podman binds secrets rw; skiff binds each secret's file read-only, so that a process in
+  // the container cannot change the copy that later starts get.
+  const secrets = f.secrets;
+  if (secrets && secrets.mounts.length > 0) {
+    const readOnlyExtras = input.readOnly ? ['nosuid', 'noexec', 'nodev'] : [];
+    if (!present.has('/run/secrets')) {
+      present.add('/run/secrets');
+      all.push({ destination: '/run/secrets', type: 'bind', source: secrets.dir, options: ['bind', 'rprivate', ...(input.readOnly ? ['ro', ...readOnlyExtras] : [])] });
+    }
+    for (const m of secrets.mounts) {
+      const dest = cleanPath(m.destination);
+      checkDestination(dest);
+      if (present.has(dest)) continue;
+      present.add(dest);
+      all.push({ destination: dest, type: 'bind', source: m.source, options: ['bind', 'rprivate', 'ro', ...readOnlyExtras] });
+    }
   }
 
   const sorted = all

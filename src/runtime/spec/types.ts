@@ -30,6 +30,22 @@ export interface MountSpec {
   readonly fromImage?: boolean;
 }
 
+/**
+ * A `--secret` of the container, by reference only: the value stays in the secret store
+ * (mount secrets are copied beside the container at create, env secrets read at each start).
+ */
+export interface ContainerSecret {
+  readonly name: string;
+  readonly id: string;
+  readonly type: 'mount' | 'env';
+  /** mount: the absolute path in the container; env: the variable's name. */
+  readonly target: string;
+  /** Owner and permission bits of a mount secret's file (as given; only 0777 of mode applies). */
+  readonly uid: number;
+  readonly gid: number;
+  readonly mode: number;
+}
+
 export interface RestartPolicy {
   readonly name: 'always' | 'on-failure' | 'unless-stopped';
   /** on-failure:N; 0 = no limit. */
@@ -124,6 +140,17 @@ export interface ContainerSpec {
   readonly passwdEntry?: string;
   /** --timeout: seconds before conmon kills the container (0 = none). */
   readonly timeout: number;
+  /** --secret: references, in the order given (absent when none). */
+  readonly secrets?: readonly ContainerSecret[];
+}
+
+export interface SecretFiles {
+  /**
+   * Mounted at /run/secrets (unless a mount of the user's is there) so that the mount points
+   * of the secrets under it are made in this directory, not in the container's own layer.
+   */
+  readonly dir: string;
+  readonly mounts: readonly { readonly source: string; readonly destination: string }[];
 }
 
 /** Host facts and paths the spec needs; the engine computes them, generateSpec only reads them. */
@@ -139,7 +166,11 @@ export interface SpecContext {
     readonly containerEnv: string;
     /** The shm directory (a tmpfs skiff mounted) for /dev/shm. */
     readonly shm: string;
+    /** Mount secrets: host copies to bind read-only at their targets, and an empty host directory for /run/secrets. */
+    readonly secrets?: SecretFiles;
   };
+  /** Env secrets' values by variable name; set last, over every other source. Never stored. */
+  readonly secretEnv?: Readonly<Record<string, string>>;
   /** cgroupsPath for config.json, e.g. /libpod_parent/libpod-<ID> style (ours: /skiff_parent/skiff-<ID>). */
   readonly cgroupsPath: string;
   /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
