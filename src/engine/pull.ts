@@ -9,7 +9,9 @@
  * lock, in one go. A pull that fails or is killed leaves at most a scratch directory, which
  * the next writer removes.
  */
-import { rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, rmSync } from 'node:fs';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { blockedText, findRegistry, pullSources, recordShortNameAlias, resolveShortName } from '../config/registries.ts';
 import { formatReference, type ImageReference, normalizeName, normalizeTaggedDigested, parseReference, repositoryName, repositoryOnly, withTag } from '../image/reference.ts';
@@ -249,16 +251,21 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
     }
     const scratch = store.scratchDir();
     try {
-      const staged = store.layers.driver === 'overlay' ? await stageLayers(engine, client, manifest, config, scratch, reporter) : undefined;
+      // Every download happens here, outside the store lock; the lock is held only to commit.
+      const staged = await stageLayers(engine, client, manifest, config, scratch, reporter);
       return await store.write(async () => {
         let parent: string | null = null;
         for (let i = 0; i < manifest.layers.length; i++) {
           const id = chainLayerId(parent, config.rootfs.diff_ids[i]);
           if (!store.layers.get(id)) {
             const desc = manifest.layers[i];
-            const s = staged?.[i];
-            if (s) store.layers.commit(s, { id, parent, compressedDigest: desc.digest, compressedSize: desc.size });
-            else await store.layers.create({ id, parent, tar: verifiedLayer(client, desc, reporter, undefined), expectedDiffDigest: config.rootfs.diff_ids[i], compressedDigest: desc.digest, compressedSize: desc.size });
+            const s = staged[i];
+            if (s && 'dir' in s) store.layers.commit(s, { id, parent, compressedDigest: desc.digest, compressedSize: desc.size });
+            else if (s) {
+              // vfs: the verified blob was downloaded; each layer is a copy of its parent, so it is extracted now, in order.
+              const tar = decompress(createReadStream(s.blobFile)).stream;
+              await store.layers.create({ id, parent, tar, expectedDiffDigest: config.rootfs.diff_ids[i], compressedDigest: desc.digest, compressedSize: desc.size });
+            } else await store.layers.create({ id, parent, tar: verifiedLayer(client, desc, reporter, undefined), expectedDiffDigest: config.rootfs.diff_ids[i], compressedDigest: desc.digest, compressedSize: desc.size });
           }
           parent = id;
         }
@@ -366,13 +373,15 @@ async function* verifiedLayer(client: RegistryClient, desc: Descriptor, reporter
 }
 
 /**
- * Downloads and extracts every layer the store lacks, PARALLEL_LAYERS at a time, each into
- * the scratch directory. Returns the staged layers by index (undefined where the store has it).
- * On any failure, the other downloads are stopped and the error is the first one.
+ * Downloads every layer the store lacks, PARALLEL_LAYERS at a time, into the scratch
+ * directory: extracted there (overlay, whose layers are independent of their parents) or kept
+ * as the verified blob (vfs, whose layers are copies of their parents and so are extracted in
+ * order under the lock). Returns what was staged by index (undefined where the store has it).
+ * On any failure the other downloads are stopped and the error is the first one.
  */
-async function stageLayers(engine: Engine, client: RegistryClient, manifest: Manifest, config: ImageConfig, scratch: string, reporter: CopyReporter): Promise<(StagedLayer | undefined)[]> {
+async function stageLayers(engine: Engine, client: RegistryClient, manifest: Manifest, config: ImageConfig, scratch: string, reporter: CopyReporter): Promise<(StagedLayer | { blobFile: string } | undefined)[]> {
   const layers = engine.store.layers;
-  const out: (StagedLayer | undefined)[] = new Array(manifest.layers.length).fill(undefined);
+  const out: (StagedLayer | { blobFile: string } | undefined)[] = new Array(manifest.layers.length).fill(undefined);
   const todo: number[] = [];
   let parent: string | null = null;
   for (let i = 0; i < manifest.layers.length; i++) {
@@ -390,8 +399,16 @@ async function stageLayers(engine: Engine, client: RegistryClient, manifest: Man
     while (failure === undefined && next < todo.length) {
       const i = todo[next++];
       const desc = manifest.layers[i];
+      const bar = bars.get(i) as BlobProgress;
       try {
-        out[i] = await layers.stage(join(scratch, `layer-${i}`), verifiedLayer(client, desc, reporter, bars.get(i)), { parent: null, expectedDiffDigest: config.rootfs.diff_ids[i] });
+        if (layers.driver === 'overlay') {
+          out[i] = await layers.stage(join(scratch, `layer-${i}`), verifiedLayer(client, desc, reporter, bar), { parent: null, expectedDiffDigest: config.rootfs.diff_ids[i] });
+        } else {
+          const blobFile = join(scratch, `blob-${i}`);
+          await pipeline(Readable.from(verifiedBlob(client, desc, (n) => bar.advance(n))), createWriteStream(blobFile, { mode: 0o600 }));
+          bar.done();
+          out[i] = { blobFile };
+        }
       } catch (e) {
         failure ??= layerError(e, desc);
         client.close(); // stops the other downloads at once

@@ -146,6 +146,19 @@ describe('registries: pull and push over plain HTTP, with skopeo and podman on t
     }
   });
 
+  it('pulls into a vfs store too, its layers downloaded before the store lock is taken', async () => {
+    const other = new Sandbox('skiff-registry-vfs');
+    try {
+      const name = `${reg.host}/interop/busybox:1`;
+      const id = (await ok(sk(other, ['--storage-driver', 'vfs', 'pull', '-q', ...tls, name]), 'pull')).trim();
+      assert.equal(id, (await ok(sk(sb, ['image', 'inspect', '--format', '{{.Id}}', 'localhost/busybox']), 'inspect')).trim());
+      assert.equal(await ok(sk(other, ['--storage-driver', 'vfs', 'run', '--rm', name, 'echo', 'vfs']), 'run'), 'vfs\n');
+      assert.deepEqual(scratchLeft(other), []);
+    } finally {
+      other.cleanup();
+    }
+  });
+
   it('pushes an image that skopeo reads and podman pulls and runs; --digestfile names what the registry has', async () => {
     const dest = `${reg.host}/skiff/busybox:latest`;
     const digestFile = join(sb.dir, 'digest');
