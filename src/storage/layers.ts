@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import type { StateDb } from '../state/db.ts';
 import { SkiffError } from '../util/errors.ts';
+import { isMountPoint } from '../util/fsx.ts';
 import { sha256, tapHash } from '../util/hash.ts';
 import { randomBytes, randomHex } from '../util/random.ts';
 
@@ -282,7 +283,15 @@ export class LayerStore {
     if (!layer) return;
     this.#db.run('DELETE FROM layers WHERE id = ?', id);
     if (this.driver === 'overlay') rmSync(join(this.home, 'l', layer.link), { force: true });
+    // An `image mount` of this layer must go first: removing through it would delete files
+    // of every layer below.
+    releaseImageMount(join(this.home, id));
     rmSync(join(this.home, id), { recursive: true, force: true });
+  }
+
+  /** Where `image mount` mounts the image whose top layer this is (Podman's …/<layer>/merged). */
+  mergedDir(id: string): string {
+    return join(this.home, id, 'merged');
   }
 
   /**
@@ -307,4 +316,16 @@ export class LayerStore {
       if (!owned.has(id)) rmSync(join(linkDir, link), { force: true });
     }
   }
+}
+
+/** Unmounts an image mount inside a layer directory, whatever its count (sync: removal paths are). */
+export function releaseImageMount(layerDir: string): void {
+  const merged = join(layerDir, 'merged');
+  if (!existsSync(merged)) return;
+  if (isMountPoint(merged)) {
+    const { spawnSync } = process.getBuiltinModule('node:child_process');
+    const r = spawnSync('umount', ['-l', merged], { encoding: 'utf8' });
+    if (r.status !== 0) throw new SkiffError('io', `unmounting ${merged}: ${r.stderr.trim()}`);
+  }
+  rmSync(join(layerDir, 'mount-count'), { force: true });
 }

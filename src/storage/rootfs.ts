@@ -8,7 +8,8 @@
  * The overlay mount uses absolute lowerdirs while they fit in one page, else the short
  * `l/<link>` names relative to the driver home, mounting from there (DESIGN §4, REFERENCE §6).
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
+import { isMountPoint } from '../util/fsx.ts';
 import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import { SkiffError } from '../util/errors.ts';
@@ -111,14 +112,5 @@ export class RootfsStore {
   }
 }
 
-/** True when path is a mount point (per /proc/self/mountinfo; no syscall needed). */
-export function isMountPoint(path: string): boolean {
-  if (!existsSync(path)) return false;
-  const info = readFileSync('/proc/self/mountinfo', 'utf8');
-  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
-  for (const line of info.split('\n')) {
-    const fields = line.split(' ');
-    if (fields[4] === escaped) return true;
-  }
-  return false;
-}
+/** Where callers have always found it. */
+export { isMountPoint };

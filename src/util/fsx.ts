@@ -3,7 +3,7 @@
  * root directory (what chroot or securejoin give), used wherever a path comes from an
  * untrusted source such as a layer tar.
  */
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { errnoCode, SkiffError } from './errors.ts';
 import { randomHex } from './random.ts';
@@ -173,4 +173,16 @@ export function scopedPath(root: string, rel: string): string | undefined {
 /** mkdir -p that reports nothing when the directory exists. */
 export function ensureDir(path: string, mode = 0o755): void {
   mkdirSync(path, { recursive: true, mode });
+}
+
+/** True when path is a mount point (per /proc/self/mountinfo; no syscall needed). */
+export function isMountPoint(path: string): boolean {
+  if (!existsSync(path)) return false;
+  const info = readFileSync('/proc/self/mountinfo', 'utf8');
+  const escaped = path.replace(/[ \t\n\\]/g, (c) => `\\${c.charCodeAt(0).toString(8).padStart(3, '0')}`);
+  for (const line of info.split('\n')) {
+    const fields = line.split(' ');
+    if (fields[4] === escaped) return true;
+  }
+  return false;
 }

@@ -182,6 +182,8 @@ export const MS_RDONLY = 1;
 export const MS_NOSUID = 2;
 export const MS_NODEV = 4;
 export const MS_NOEXEC = 8;
+export const MS_REMOUNT = 32;
+export const MS_BIND = 4096;
 export const MNT_DETACH = 2;
 
 /** mount(2). `data` is the filesystem's option string (must fit in one page for overlay). */
