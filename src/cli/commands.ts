@@ -99,6 +99,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     short: 'Manage images',
     subcommands: [
       { name: 'exists', short: 'Check if an image exists in local storage', load: exists },
+      { name: 'generate-sigstore-key', short: 'Generate a sigstore key pair for signing images', load: lazy(() => import('./image/sigstore-key.ts')) },
       { name: 'history', short: 'Show history of a specified image', load: history },
       { name: 'import', short: 'Import a tarball to create a filesystem image', load: imp },
       { name: 'inspect', short: 'Display the configuration of an image', load: imageInspect },

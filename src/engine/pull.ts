@@ -238,7 +238,7 @@ async function pullFrom(engine: Engine, source: ImageReference, name: ImageRefer
     checkMediaTypes(manifest);
 
     // As containers/image: the policy decides on the name asked for and its top-level manifest.
-    await opts.trust?.checkDocker(name, top.bytes, top.digest);
+    await opts.trust?.checkDocker(name, top.bytes, top.digest, client);
     reporter.line('Getting image source signatures');
     const store = engine.store;
     const storedName = formatReference(name.digest ? { ...name, tag: undefined } : name);

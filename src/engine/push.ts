@@ -37,6 +37,8 @@ export interface PushOptions extends RegistryAccess {
   readonly byDigest?: boolean;
   /** `--sign-by`: sign the pushed manifest with this GPG key (simple signing). */
   readonly signBy?: string;
+  /** `--sign-by-sigstore-private-key`, decrypted: sign with sigstore, attached in the registry. */
+  readonly sigstoreKey?: import('node:crypto').KeyObject;
   readonly signPassphraseFile?: string;
 }
 
@@ -96,6 +98,11 @@ export async function pushImage(engine: Engine, source: string, destination: str
         reporter.line('Signing manifest using simple signing');
         const { signAndStore } = await import('./sign.ts');
         await signAndStore(dest, digest, { signBy: opts.signBy, passphraseFile: opts.signPassphraseFile });
+      }
+      if (opts.sigstoreKey) {
+        reporter.line('Signing manifest using a sigstore signature');
+        const { signSigstoreAndAttach } = await import('./sign.ts');
+        await signSigstoreAndAttach(client, dest, digest, opts.sigstoreKey);
       }
       reporter.line('Storing signatures');
       return { digest, size: bytes.length, mediaType };

@@ -4,7 +4,8 @@
  * admin can see why a pull is refused without reading containers/image's rules.
  */
 import { resolveShortName } from '../config/registries.ts';
-import { formatReference, normalizeName } from '../image/reference.ts';
+import { formatReference, type ImageReference, normalizeName } from '../image/reference.ts';
+import type { RegistryClient } from '../image/transport/registry/client.ts';
 import { decide, refusalOf } from '../image/trust/evaluate.ts';
 import type { Requirement } from '../image/trust/policy.ts';
 import type { Engine } from './engine.ts';
@@ -32,17 +33,32 @@ export async function explainTrust(engine: Engine, input: string, opts: Registry
   const needsImage = decision.requirements.some((r) => r.type === 'signedBy' || r.type === 'sigstoreSigned');
   let manifest: Buffer = Buffer.alloc(0);
   let digest = '';
-  if (needsImage) {
-    const client = openClient({ registry: ref.domain, repository: ref.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull' });
-    try {
+  const client = openClient({ registry: ref.domain, repository: ref.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull' });
+  try {
+    if (needsImage) {
       const top = await client.manifest(ref.digest ?? ref.tag ?? 'latest');
       manifest = top.bytes;
       digest = top.digest;
-    } finally {
-      client.close();
+      lines.push(`Manifest:     ${digest}`);
     }
-    lines.push(`Manifest:     ${digest}`);
+    return await judge(decision, reference, ref, manifest, digest, client, lines);
+  } finally {
+    client.close();
   }
+}
+
+/** Each requirement's verdict on the image, after the lines that say which scope decided. */
+async function judge(
+  decision: ReturnType<typeof decide>,
+  reference: string,
+  ref: ImageReference,
+  manifest: Buffer,
+  digest: string,
+  client: RegistryClient,
+  lines: string[],
+): Promise<Explanation> {
+  const { loadRegistriesD, lookasideFor, registriesDDir } = await import('../image/trust/registries-d.ts');
+  const attachments = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`).useSigstoreAttachments;
   let accepted = true;
   for (const [i, req] of decision.requirements.entries()) {
     const refusal = await refusalOf(req, {
@@ -51,6 +67,7 @@ export async function explainTrust(engine: Engine, input: string, opts: Registry
       display: `docker://${reference}`,
       manifest,
       signatures: () => lookasideSignatures(`${ref.domain}/${ref.path}`, ref.path, digest),
+      sigstoreSignatures: async () => (attachments ? (await import('./sigstore-attachments.ts')).readAttachments(client, digest) : []),
     });
     if (refusal !== undefined) accepted = false;
     lines.push(`Requirement ${i + 1}: ${describe(req)}`, `  ${refusal === undefined ? 'accepts the image' : `refuses it: ${refusal}`}`);

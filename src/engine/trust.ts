@@ -11,6 +11,7 @@ import { checkImage, type Decision } from '../image/trust/evaluate.ts';
 import { loadPolicy, parsePolicy, type Policy, policyPath } from '../image/trust/policy.ts';
 import { loadRegistriesD, lookasideFor, registriesDDir, signatureUrl } from '../image/trust/registries-d.ts';
 import { checkSignatureFormat } from '../image/trust/simple.ts';
+import type { RegistryClient } from '../image/transport/registry/client.ts';
 import { SkiffError, errnoCode } from '../util/errors.ts';
 
 /** More signatures than this for one manifest is a lookaside gone wrong. */
@@ -29,8 +30,11 @@ export class Trust {
     return new Trust(loadPolicy(policyPath(explicit, { rootless: config.rootless })));
   }
 
-  /** Checks an image pulled by name from a registry, given its top-level manifest. */
-  async checkDocker(ref: ImageReference, manifest: Buffer, manifestDigest: string): Promise<Decision> {
+  /**
+   * Checks an image pulled by name from a registry, given its top-level manifest and a client
+   * of the repository it came from (for sigstore attachments).
+   */
+  async checkDocker(ref: ImageReference, manifest: Buffer, manifestDigest: string, client?: RegistryClient): Promise<Decision> {
     const reference = formatReference(ref);
     return checkImage(this.policy, {
       transport: 'docker',
@@ -38,6 +42,12 @@ export class Trust {
       display: `docker://${reference}`,
       manifest,
       signatures: () => lookasideSignatures(`${ref.domain}/${ref.path}`, ref.path, manifestDigest),
+      sigstoreSignatures: async () => {
+        const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
+        if (!config.useSigstoreAttachments || !client) return [];
+        const { readAttachments } = await import('./sigstore-attachments.ts');
+        return readAttachments(client, manifestDigest);
+      },
     });
   }
 

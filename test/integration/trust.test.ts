@@ -94,6 +94,8 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
       `    lookaside-staging: file://${sigstore}`,
       `  ${reg.host}/http:`,
       `    lookaside: ${lookasideUrl}`,
+      `  ${reg.host}/sigstore:`,
+      '    use-sigstore-attachments: true',
       '',
     ].join('\n'));
     policy = join(sb.dir, 'policy.json');
@@ -104,6 +106,7 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
           [`${reg.host}/trust`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: alice.pubring }],
           [`${reg.host}/http`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: alice.pubring }],
           [`${reg.host}/rejected`]: [{ type: 'reject' }],
+          [`${reg.host}/sigstore`]: [{ type: 'sigstoreSigned', keyPath: join(sb.dir, 'cosign.pub'), signedIdentity: { type: 'matchRepoDigestOrExact' } }],
           [`${reg.host}/rejected/but-this-one`]: [{ type: 'insecureAcceptAnything' }],
         },
       },
@@ -292,5 +295,56 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     await ok(runAsync('skopeo', ['standalone-verify', manifest, ref, alice.fingerprint, sig], { env }), 'standalone-verify');
     const noKey = await sk(['image', 'sign', `docker://${ref}`]);
     assert.equal(noKey.stderr, (await pm(['image', 'sign', `docker://${ref}`])).stderr);
+  });
+
+  it('sigstore: keys made by skiff, signatures attached in the registry as cosign does, verified under sigstoreSigned', async () => {
+    // Debian's podman and skopeo are built with sigstore disabled ("Debian-local change"), so
+    // the signature is checked here with openssl, and the attachment's layout with skopeo.
+    const pass = join(sb.dir, 'cosign-pass');
+    writeFileSync(pass, 'correct horse\n');
+    await ok(sk(['image', 'generate-sigstore-key', '--output-prefix', join(sb.dir, 'cosign'), '--passphrase-file', pass]), 'generate-sigstore-key');
+    await ok(sk(['image', 'generate-sigstore-key', '--output-prefix', join(sb.dir, 'other'), '--passphrase-file', pass]), 'generate-sigstore-key');
+    const ref = `${reg.host}/sigstore/signed:1`;
+    const push = await sk(['push', ...tls, '--sign-by-sigstore-private-key', join(sb.dir, 'cosign.private'), '--sign-passphrase-file', pass, 'localhost/busybox', ref]);
+    assert.equal(push.code, 0, push.stderr);
+    assert.match(push.stderr, /Signing manifest using a sigstore signature\nStoring signatures\n$/);
+    const digest = await digestOf(ref);
+    const attachment = JSON.parse(await ok(runAsync('skopeo', ['inspect', '--raw', '--tls-verify=false', `docker://${reg.host}/sigstore/signed:${digest.replace(':', '-')}.sig`]), 'the attachment')) as { layers: { mediaType: string; digest: string; annotations: Record<string, string> }[] };
+    assert.equal(attachment.layers.length, 1);
+    const layer = attachment.layers[0];
+    assert.equal(layer.mediaType, 'application/vnd.dev.cosign.simplesigning.v1+json');
+    const payload = join(sb.dir, 'payload.json');
+    await ok(runAsync('skopeo', ['copy', '--insecure-policy', '--src-tls-verify=false', `docker://${reg.host}/sigstore/signed:${digest.replace(':', '-')}.sig`, `dir:${join(sb.dir, 'sigdir')}`]), 'copy the attachment');
+    cpSync(join(sb.dir, 'sigdir', layer.digest.slice('sha256:'.length)), payload);
+    assert.deepEqual(JSON.parse(readFileSync(payload, 'utf8')).critical, { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' });
+    writeFileSync(join(sb.dir, 'sig.der'), Buffer.from(layer.annotations['dev.cosignproject.cosign/signature'], 'base64'));
+    assert.match(await ok(runAsync('openssl', ['dgst', '-sha256', '-verify', join(sb.dir, 'cosign.pub'), '-signature', join(sb.dir, 'sig.der'), payload]), 'openssl'), /Verified OK/);
+
+    const other = new Sandbox('skiff-trust-sigstore');
+    try {
+      const pull = (r: string) => runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', policy, r]), { env });
+      assert.equal((await pull(ref)).code, 0);
+      await ok(sk(['push', '-q', ...tls, 'localhost/busybox', `${reg.host}/sigstore/unsigned:1`]), 'push unsigned');
+      let r = await pull(`${reg.host}/sigstore/unsigned:1`);
+      assert.match(r.stderr, /Source image rejected: A signature was required, but no signature exists\n$/);
+      // Signed with a key the policy does not name.
+      await ok(sk(['push', '-q', ...tls, '--sign-by-sigstore-private-key', join(sb.dir, 'other.private'), '--sign-passphrase-file', pass, 'localhost/busybox', `${reg.host}/sigstore/other:1`]), 'push signed by the other key');
+      r = await pull(`${reg.host}/sigstore/other:1`);
+      assert.match(r.stderr, /Source image rejected: cryptographic signature verification failed/);
+      // The good signature attached to another repository's identical manifest names the wrong image.
+      await ok(runAsync('skopeo', ['copy', '--insecure-policy', '--src-tls-verify=false', '--dest-tls-verify=false', `docker://${reg.host}/sigstore/signed:${digest.replace(':', '-')}.sig`, `docker://${reg.host}/sigstore/unsigned:${digest.replace(':', '-')}.sig`]), 'copy the attachment');
+      r = await pull(`${reg.host}/sigstore/unsigned:1`);
+      assert.match(r.stderr, /Signature for identity 127\.0\.0\.1:\d+\/sigstore\/signed:1 is not accepted\n$/);
+      const wrong = join(sb.dir, 'wrong-pass');
+      writeFileSync(wrong, 'wrong\n');
+      const bad = await sk(['push', ...tls, '--sign-by-sigstore-private-key', join(sb.dir, 'cosign.private'), '--sign-passphrase-file', wrong, 'localhost/busybox', ref]);
+      assert.equal(bad.code, 125);
+      assert.match(bad.stderr, /wrong passphrase or damaged key/);
+      const off = await sk(['push', ...tls, '--sign-by-sigstore-private-key', join(sb.dir, 'cosign.private'), '--sign-passphrase-file', pass, 'localhost/busybox', `${reg.host}/trust/nosigstore:1`]);
+      assert.equal(off.code, 125);
+      assert.match(off.stderr, /sigstore attachments are not enabled for it in registries\.d/);
+    } finally {
+      other.cleanup();
+    }
   });
 });

@@ -1,6 +1,21 @@
 import { SkiffError } from '../../util/errors.ts';
-import type { CommandSpec } from '../command.ts';
+import type { CommandContext, CommandSpec } from '../command.ts';
 import { REGISTRY_FLAGS, registryAccess } from './pull.ts';
+
+/** The sigstore private key, its passphrase from --sign-passphrase-file or the terminal. */
+async function sigstoreKeyFlag(ctx: CommandContext): Promise<import('node:crypto').KeyObject> {
+  const file = ctx.flags['sign-passphrase-file'] as string;
+  let passphrase: string;
+  if (file) {
+    const { readFileSync } = await import('node:fs');
+    passphrase = readFileSync(file, 'utf8').split('\n')[0] ?? '';
+  } else {
+    const { readSecret } = await import('../prompt.ts');
+    passphrase = await readSecret(ctx, 'Key Passphrase: ');
+  }
+  const { loadSigstoreKey } = await import('../../engine/sign.ts');
+  return loadSigstoreKey(ctx.flags['sign-by-sigstore-private-key'] as string, passphrase);
+}
 
 export const command: CommandSpec = {
   use: 'push [options] IMAGE [DESTINATION]',
@@ -33,8 +48,8 @@ export const command: CommandSpec = {
     const compression = f['compression-format'] as string;
     if (compression && compression !== 'gzip' && compression !== 'zstd') throw new SkiffError('invalid-argument', `unsupported compression format ${compression}`);
     const level = f['compression-level'] as number;
-    if (f['sign-by-sigstore-private-key']) throw new SkiffError('unsupported', 'signing with a sigstore private key is not supported by skiff yet: use --sign-by with a GPG key');
-    if (f['sign-passphrase-file'] && !f['sign-by']) throw new SkiffError('invalid-argument', 'a passphrase file was given without a key to sign with (--sign-by)');
+    if (f['sign-by'] && f['sign-by-sigstore-private-key']) throw new SkiffError('invalid-argument', 'only one of --sign-by and sign-by-sigstore-private-key can be used');
+    if (f['sign-passphrase-file'] && !f['sign-by'] && !f['sign-by-sigstore-private-key']) throw new SkiffError('invalid-argument', 'a passphrase file was given without a key to sign with');
     const source = ctx.args[0];
     const destination = ctx.args[1] ?? source;
     const engine = await ctx.engine();
@@ -54,6 +69,7 @@ export const command: CommandSpec = {
       forceCompression: f['force-compression'] as boolean,
       digestFile: (f.digestfile as string) || undefined,
       signBy: (f['sign-by'] as string) || undefined,
+      sigstoreKey: f['sign-by-sigstore-private-key'] ? await sigstoreKeyFlag(ctx) : undefined,
       signPassphraseFile: (f['sign-passphrase-file'] as string) || undefined,
       reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),
     });

@@ -23,6 +23,8 @@ export interface ImageUnderPolicy {
   readonly manifest: Buffer;
   /** The simple signatures the source or its lookaside has for the manifest. */
   signatures(): Promise<Buffer[]>;
+  /** The sigstore signatures attached to the manifest in the registry (none where not enabled). */
+  sigstoreSignatures?(): Promise<{ payload: Buffer; signature: string }[]>;
 }
 
 export interface Decision {
@@ -58,7 +60,7 @@ export async function refusalOf(req: Requirement, image: ImageUnderPolicy): Prom
     case 'signedBy':
       return signedByRefusal(req, image);
     case 'sigstoreSigned':
-      return 'sigstore signatures are not supported by skiff yet: the image cannot be verified';
+      return sigstoreRefusal(req, image);
     case 'signedBaseLayer':
       return 'signedBaseLayer is not implemented by containers/image either: the image cannot be verified';
   }
@@ -80,6 +82,41 @@ async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, 
   for (const blob of signatures) {
     try {
       const claims = await verifySignature(blob, keys);
+      if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for digest ${claims.manifestDigest} does not match`);
+      if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
+      return undefined;
+    } catch (e) {
+      if (!(e instanceof InvalidSignature)) throw e;
+      reasons.push(e.message);
+    }
+  }
+  return reasons.length === 1 ? reasons[0] : `None of the signatures were accepted, reasons: ${reasons.join('; ')}`;
+}
+
+async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned' }>, image: ImageUnderPolicy): Promise<string | undefined> {
+  // Certificates from Fulcio need Rekor and a network to check: fail closed rather than trust.
+  if (req.fulcio) return 'Fulcio-certified sigstore signatures cannot be verified by skiff: use a keyPath or keyData requirement';
+  let signatures: { payload: Buffer; signature: string }[];
+  try {
+    signatures = (await image.sigstoreSignatures?.()) ?? [];
+  } catch (e) {
+    if (e instanceof InvalidSignature) return e.message;
+    throw e;
+  }
+  if (signatures.length === 0) return 'A signature was required, but no signature exists';
+  const { readPublicKeys, verifySigstore } = await import('./sigstore.ts');
+  let pem: string;
+  try {
+    pem = req.keyData ?? readFileSync(req.keyPath as string, 'utf8');
+  } catch (e) {
+    throw new SkiffError('policy-rejected', `Source image rejected: reading key file ${req.keyPath}: ${(e as Error).message}`);
+  }
+  const keys = readPublicKeys(pem, req.keyPath ?? 'keyData');
+  const digest = `sha256:${sha256().update(image.manifest).digest('hex')}`;
+  const reasons: string[] = [];
+  for (const sig of signatures) {
+    try {
+      const claims = verifySigstore(sig.payload, sig.signature, keys);
       if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for digest ${claims.manifestDigest} does not match`);
       if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
       return undefined;

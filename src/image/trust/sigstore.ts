@@ -1,0 +1,124 @@
+/**
+ * Sigstore signatures with a public key, as cosign and containers/image make them: the payload
+ *
+ *   {"critical":{"identity":{"docker-reference":"…"},"image":{"docker-manifest-digest":"sha256:…"},
+ *    "type":"cosign container image signature"},"optional":{…}}
+ *
+ * signed with ECDSA (SHA-256, ASN.1 DER, base64 in the layer annotation
+ * `dev.cosignproject.cosign/signature`), stored in the registry as a layer of the image
+ * `REPO:sha256-HEX.sig` ("sigstore attachments").
+ *
+ * Private keys are cosign's encrypted PEM: a JSON envelope (scrypt, then NaCl secretbox) around
+ * a PKCS#8 key. Fulcio certificates and Rekor entries are not checked here: only keyPath/keyData
+ * requirements can be verified offline.
+ */
+import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify } from 'node:crypto';
+import { SkiffError } from '../../util/errors.ts';
+import { VERSION } from '../../version.ts';
+import { InvalidSignature } from './simple.ts';
+
+export const SIGSTORE_PAYLOAD_TYPE = 'cosign container image signature';
+export const SIGSTORE_LAYER_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
+export const SIGSTORE_SIGNATURE_ANNOTATION = 'dev.cosignproject.cosign/signature';
+
+/** The tag a manifest's sigstore attachments live under: `sha256-HEX.sig`. */
+export function attachmentTag(manifestDigest: string): string {
+  return `${manifestDigest.replace(':', '-')}.sig`;
+}
+
+const PEM_TYPES = ['ENCRYPTED COSIGN PRIVATE KEY', 'ENCRYPTED SIGSTORE PRIVATE KEY'];
+
+function pemBody(pem: string, types: readonly string[]): { type: string; der: Buffer } | undefined {
+  const m = /-----BEGIN ([A-Z ]+)-----\r?\n([\s\S]*?)-----END \1-----/.exec(pem);
+  if (!m || !types.includes(m[1])) return undefined;
+  return { type: m[1], der: Buffer.from(m[2].replace(/\s+/g, ''), 'base64') };
+}
+
+interface Envelope {
+  kdf: { name: string; params: { N: number; r: number; p: number }; salt: string };
+  cipher: { name: string; nonce: string };
+  ciphertext: string;
+}
+
+/** Decrypts a cosign private key with its passphrase. */
+export async function readPrivateKey(pem: string, passphrase: string, what: string): Promise<KeyObject> {
+  const block = pemBody(pem, PEM_TYPES);
+  if (!block) throw new SkiffError('invalid-argument', `${what}: not an encrypted cosign/sigstore private key`);
+  let env: Envelope;
+  try {
+    env = JSON.parse(block.der.toString('utf8')) as Envelope;
+  } catch {
+    throw new SkiffError('invalid-argument', `${what}: the key envelope is not JSON`);
+  }
+  if (env.kdf?.name !== 'scrypt' || env.cipher?.name !== 'nacl/secretbox') throw new SkiffError('unsupported', `${what}: unsupported key encryption ${env.kdf?.name}/${env.cipher?.name}`);
+  const { N, r, p } = env.kdf.params;
+  const key = scryptSync(Buffer.from(passphrase, 'utf8'), Buffer.from(env.kdf.salt, 'base64'), 32, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 });
+  const { xsalsa20poly1305 } = await import('@noble/ciphers/salsa');
+  let der: Uint8Array;
+  try {
+    der = xsalsa20poly1305(new Uint8Array(key), new Uint8Array(Buffer.from(env.cipher.nonce, 'base64'))).decrypt(new Uint8Array(Buffer.from(env.ciphertext, 'base64')));
+  } catch {
+    throw new SkiffError('invalid-argument', `${what}: decrypting the private key: wrong passphrase or damaged key`);
+  }
+  return createPrivateKey({ key: Buffer.from(der), format: 'der', type: 'pkcs8' });
+}
+
+/** A new ECDSA P-256 key pair in cosign's formats: the encrypted private PEM and the public PEM. */
+export async function generateKeyPair(passphrase: string): Promise<{ privatePem: string; publicPem: string }> {
+  const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  const der = privateKey.export({ format: 'der', type: 'pkcs8' });
+  const salt = randomBytes(32);
+  const nonce = randomBytes(24);
+  const params = { N: 32768, r: 8, p: 1 };
+  const key = scryptSync(Buffer.from(passphrase, 'utf8'), salt, 32, { ...params, maxmem: 256 * params.N * params.r + 1024 * 1024 });
+  const { xsalsa20poly1305 } = await import('@noble/ciphers/salsa');
+  const ciphertext = xsalsa20poly1305(new Uint8Array(key), new Uint8Array(nonce)).encrypt(new Uint8Array(der));
+  const envelope = JSON.stringify({
+    kdf: { name: 'scrypt', params, salt: salt.toString('base64') },
+    cipher: { name: 'nacl/secretbox', nonce: nonce.toString('base64') },
+    ciphertext: Buffer.from(ciphertext).toString('base64'),
+  });
+  const wrap = (b64: string) => b64.match(/.{1,64}/g)?.join('\n') ?? '';
+  return {
+    privatePem: `-----BEGIN ENCRYPTED COSIGN PRIVATE KEY-----\n${wrap(Buffer.from(envelope).toString('base64'))}\n-----END ENCRYPTED COSIGN PRIVATE KEY-----\n`,
+    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+  };
+}
+
+export function readPublicKeys(pem: string, what: string): KeyObject[] {
+  const blocks = pem.match(/-----BEGIN PUBLIC KEY-----[\s\S]*?-----END PUBLIC KEY-----/g) ?? [];
+  if (blocks.length === 0) throw new SkiffError('config', `${what}: no PEM public key in it`);
+  return blocks.map((b) => createPublicKey(b));
+}
+
+/** The payload c/image writes, with the same key order. */
+export function sigstorePayload(dockerReference: string, manifestDigest: string, now = Date.now()): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': manifestDigest }, type: SIGSTORE_PAYLOAD_TYPE },
+      optional: { creator: `skiff ${VERSION}`, timestamp: Math.floor(now / 1000) },
+    }),
+  );
+}
+
+export function signPayload(payload: Buffer, key: KeyObject): string {
+  return sign('sha256', payload, key).toString('base64');
+}
+
+/** Checks the signature over the payload with any of the keys, then reads the payload's claims. */
+export function verifySigstore(payload: Buffer, signatureB64: string, keys: readonly KeyObject[]): { dockerReference: string; manifestDigest: string } {
+  const sig = Buffer.from(signatureB64, 'base64');
+  if (!keys.some((k) => verify('sha256', payload, k, sig))) throw new InvalidSignature('cryptographic signature verification failed: the signature does not match any trusted key');
+  let doc: { critical?: { type?: unknown; identity?: { 'docker-reference'?: unknown }; image?: { 'docker-manifest-digest'?: unknown } } };
+  try {
+    doc = JSON.parse(payload.toString('utf8')) as typeof doc;
+  } catch (e) {
+    throw new InvalidSignature(`Invalid signature format: ${(e as Error).message}`);
+  }
+  const c = doc.critical;
+  if (!c || c.type !== SIGSTORE_PAYLOAD_TYPE) throw new InvalidSignature(`Invalid signature format: unrecognized signature type ${JSON.stringify(c?.type)}`);
+  const ref = c.identity?.['docker-reference'];
+  const digest = c.image?.['docker-manifest-digest'];
+  if (typeof ref !== 'string' || typeof digest !== 'string') throw new InvalidSignature('Invalid signature format: identity or image missing');
+  return { dockerReference: ref, manifestDigest: digest };
+}
