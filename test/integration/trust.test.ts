@@ -184,14 +184,19 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     assert.equal(r.code, 0);
   });
 
-  it('podman signs: skiff verifies', async () => {
+  it('podman and skopeo sign: skiff verifies', async () => {
     const ref = `${reg.host}/trust/by-podman:1`;
     // Podman signs only what it can push unchanged: an image it pulled, not one it imported.
     const source = `${reg.host}/rejected/but-this-one:1`;
     await ok(pm(['pull', '-q', ...tls, source]), 'podman pull');
     await ok(pm(['push', '-q', ...tls, '--sign-by', alice.fingerprint, source, ref]), 'podman push --sign-by');
+    // And skopeo, as the issue's interop names it: `skopeo copy --sign-by`.
+    const bySkopeo = `${reg.host}/trust/by-skopeo:1`;
+    await ok(runAsync('skopeo', ['--insecure-policy', 'copy', '-q', '--src-tls-verify=false', '--dest-tls-verify=false', '--sign-by', alice.fingerprint, `docker://${source}`, `docker://${bySkopeo}`], { env }), 'skopeo copy --sign-by');
     const other = new Sandbox('skiff-trust-verify');
     try {
+      const s = await runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', policy, bySkopeo]), { env });
+      assert.equal(s.code, 0, s.stderr);
       const r = await runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', policy, ref]), { env });
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await ok(runAsync(SKIFF, other.args(['run', '--rm', ref, 'echo', 'verified']), { env }), 'run'), 'verified\n');

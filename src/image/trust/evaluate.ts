@@ -96,6 +96,8 @@ async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, 
 async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned' }>, image: ImageUnderPolicy): Promise<string | undefined> {
   // Certificates from Fulcio need Rekor and a network to check: fail closed rather than trust.
   if (req.fulcio) return 'Fulcio-certified sigstore signatures cannot be verified by skiff: use a keyPath or keyData requirement';
+  // A Rekor key asks for the transparency log's signed entry timestamp, which skiff does not check yet.
+  if (req.rekorPublicKeyPath !== undefined || req.rekorPublicKeyData !== undefined) return 'Rekor-backed sigstore requirements (rekorPublicKeyPath, rekorPublicKeyData) cannot be verified by skiff yet';
   let signatures: { payload: Buffer; signature: string }[];
   try {
     signatures = (await image.sigstoreSignatures?.()) ?? [];
