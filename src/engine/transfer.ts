@@ -4,6 +4,7 @@
  * so registries plug in later as one more source.
  */
 import { createReadStream, rmSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { goArch } from '../util/platform.ts';
 import { applyChanges } from '../image/change.ts';
 import { localName } from '../image/names.ts';
@@ -171,8 +172,11 @@ async function* verifyAtEnd(source: AsyncIterable<Uint8Array>, check: () => void
   check();
 }
 
-/** `skiff load`: every image in an archive or layout directory. Returns the names (or IDs) loaded. */
-export async function loadImages(images: ImageService, path: string): Promise<string[]> {
+/**
+ * `skiff load`: every image in an archive or layout directory, each accepted by the trust
+ * policy first, as Podman's load does. Returns the names (or IDs) loaded.
+ */
+export async function loadImages(images: ImageService, path: string, trust?: { checkPath(transport: string, path: string, ref: string, manifest: Buffer): Promise<unknown> }): Promise<string[]> {
   const scratch = images.store.scratchDir();
   const reader = await openArchiveSource(path, scratch).catch((e: unknown) => {
     rmSync(scratch, { recursive: true, force: true });
@@ -182,6 +186,7 @@ export async function loadImages(images: ImageService, path: string): Promise<st
     const loaded: string[] = [];
     await images.store.write(async () => {
       for (const src of await reader.images()) {
+        await trust?.checkPath(reader.transport, resolve(path), '', src.manifestBytes);
         const rec = await storeSourceImage(images, src, src.names);
         loaded.push(...(src.names.length > 0 ? src.names : [`sha256:${rec.id}`]));
       }

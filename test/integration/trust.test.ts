@@ -166,6 +166,16 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     assert.match((await sk(['pull', ...tls, '--signature-policy', policy, `${reg.host}/rejected/x:1`])).stderr, /Source image rejected: Running image docker:\/\/127\.0\.0\.1:\d+\/rejected\/x:1 is rejected by policy\.\n$/);
     const r = await samePull(`${reg.host}/rejected/but-this-one:1`);
     assert.equal(r.code, 0);
+    // load is a copy from an archive transport: the policy applies to it too, as in Podman.
+    const archive = join(sb.dir, 'trust.tar');
+    await ok(sk(['save', '--format', 'oci-archive', '-o', archive, 'localhost/busybox']), 'save');
+    const rejectAll = join(sb.dir, 'reject-all.json');
+    writeFileSync(rejectAll, '{"default":[{"type":"reject"}]}');
+    const before = sb.snapshot();
+    const load = await sk(['load', '--signature-policy', rejectAll, '-i', archive]);
+    assert.equal(load.code, 125);
+    assert.equal(load.stderr, `Error: Source image rejected: Running image oci-archive:${archive}: is rejected by policy.\n`);
+    assert.deepEqual(sb.snapshot(), before);
   });
 
   it('skiff signs on push: skopeo standalone-verify accepts it, and podman and skiff pull it under a signedBy policy', async () => {

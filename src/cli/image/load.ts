@@ -12,6 +12,7 @@ export const command: CommandSpec = {
   flags: [
     { name: 'input', short: 'i', type: 'string', usage: 'Read from specified archive file (default: stdin)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
+    { name: 'signature-policy', type: 'string', usage: 'Pathname of signature policy file', hidden: true },
   ],
   async run(ctx) {
     const engine = await ctx.engine();
@@ -25,7 +26,9 @@ export const command: CommandSpec = {
         input = join(tmp, 'archive');
         await pipeline(ctx.stdin, createWriteStream(input, { mode: 0o600 }));
       }
-      const names = await loadImages(engine.images, input);
+      const { Trust } = await import('../../engine/trust.ts');
+      const trust = Trust.load(engine.config, (ctx.flags['signature-policy'] as string) || undefined);
+      const names = await loadImages(engine.images, input, trust);
       ctx.out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
     } finally {
       if (tmp) rmSync(tmp, { recursive: true, force: true });

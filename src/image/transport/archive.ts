@@ -305,8 +305,8 @@ export async function openArchiveSource(path: string, scratch: string): Promise<
   }
   if (st.isDirectory()) {
     const access = dirAccess(path);
-    if (access.has('oci-layout')) return { images: async () => ociImages(access, path), close: async () => {} };
-    if (access.has('manifest.json')) return { images: async () => dockerDirImage(access, path), close: async () => {} };
+    if (access.has('oci-layout')) return { transport: 'oci', images: async () => ociImages(access, path), close: async () => {} };
+    if (access.has('manifest.json')) return { transport: 'dir', images: async () => dockerDirImage(access, path), close: async () => {} };
     throw new SkiffError('bad-archive', `payload does not match any of the supported image formats: ${path} is a directory with neither oci-layout nor manifest.json`);
   }
   // A compressed archive is decompressed to a private temp file first, for random access.
@@ -339,10 +339,10 @@ export async function openArchiveSource(path: string, scratch: string): Promise<
     throw new SkiffError('bad-archive', `payload does not match any of the supported image formats (oci-archive, docker-archive): ${reason}`);
   }
   if (index.has('manifest.json')) {
-    return { images: async () => dockerArchiveImages(index, basename(path)), close: cleanup };
+    return { transport: 'docker-archive', images: async () => dockerArchiveImages(index, basename(path)), close: cleanup };
   }
   if (index.has('oci-layout') && index.has('index.json')) {
-    return { images: async () => ociImages(index, basename(path)), close: cleanup };
+    return { transport: 'oci-archive', images: async () => ociImages(index, basename(path)), close: cleanup };
   }
   await cleanup();
   throw new SkiffError(

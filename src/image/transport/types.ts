@@ -20,6 +20,8 @@ export interface SourceImage {
 }
 
 export interface ImageSourceReader {
+  /** The containers/image transport this source is (what a trust policy is keyed by). */
+  readonly transport: 'oci' | 'oci-archive' | 'docker-archive' | 'dir';
   /** Every image the source holds, in the source's order. */
   images(): Promise<SourceImage[]>;
   close(): Promise<void>;
