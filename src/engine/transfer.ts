@@ -184,9 +184,11 @@ export async function loadImages(images: ImageService, path: string, trust?: { c
   });
   try {
     const loaded: string[] = [];
+    const sources = await reader.images();
+    // Every image is judged before any is stored: a refused archive changes nothing.
+    for (const src of sources) await trust?.checkPath(reader.transport, resolve(path), '', src.manifestBytes);
     await images.store.write(async () => {
-      for (const src of await reader.images()) {
-        await trust?.checkPath(reader.transport, resolve(path), '', src.manifestBytes);
+      for (const src of sources) {
         const rec = await storeSourceImage(images, src, src.names);
         loaded.push(...(src.names.length > 0 ? src.names : [`sha256:${rec.id}`]));
       }

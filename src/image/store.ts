@@ -224,6 +224,9 @@ export class ImageStore {
       out.add(`sha256:${r.id}`);
       out.add(r.manifest_digest);
     }
+    // Every manifest an image has been stored with stays: `name@digest` of an earlier one still
+    // names the image, and `save` of it may want those bytes.
+    for (const r of this.#db.all<{ digest: string }>('SELECT digest FROM image_digests')) out.add(r.digest);
     return out;
   }
 }
