@@ -79,13 +79,16 @@ export async function pullImage(engine: Engine, input: string, given: PullOption
   // fetched: a broken one refuses everything.
   let opts = given;
   const withTrust = (): PullOptions => {
-    if (!opts.trust) opts = { ...opts, trust: Trust.load(engine.config, opts.signaturePolicy) };
+    if (!opts.trust) opts = { ...opts, trust: Trust.load(opts.signaturePolicy) };
     return opts;
   };
   const reporter = opts.reporter ?? SILENT;
   const explicit = input.startsWith('docker://');
   const name = explicit ? input.slice('docker://'.length) : input;
   if (explicit && name.startsWith('//')) throw new SkiffError('invalid-reference', `Invalid image name "${input}": docker: invalid reference format`);
+  // A name with both a tag and a digest is refused, as Podman does for docker:// names: which
+  // of the two would the policy and the store go by?
+  if (explicit && /:[\w][\w.-]{0,127}@/.test(name.slice(name.lastIndexOf('/') + 1))) throw new SkiffError('invalid-reference', 'invalid reference format');
   const registries = engine.images.registries();
   let candidates: readonly ImageReference[];
   if (explicit) {

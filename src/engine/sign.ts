@@ -5,7 +5,7 @@
  * only, as containers/image), as `REPO@sha256=HEX/signature-N` with the first free N.
  */
 import type { KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatReference, type ImageReference } from '../image/reference.ts';
@@ -20,33 +20,31 @@ export interface SignOptions {
   readonly passphraseFile?: string;
   /** `image sign --directory`: write there instead of the lookaside staging store. */
   readonly directory?: string;
-  /** Where to write when registries.d names no store (`image sign` has one; push does not). */
-  readonly fallbackDirectory?: string;
 }
 
 /** Signs `manifestDigest` as the image `ref` and stores the signature; returns its path. */
 export async function signAndStore(ref: ImageReference, manifestDigest: string, opts: SignOptions): Promise<string> {
-  const base = opts.directory ?? (await stagingDir(ref, opts.fallbackDirectory));
+  const base = opts.directory ?? (await stagingDir(ref));
   const signature = await gpgSign(payloadFor(formatReference(ref), manifestDigest), opts.signBy, opts.passphraseFile);
   const [algo, hex] = manifestDigest.split(':');
   const dir = join(base, ...ref.path.split('/').slice(0, -1), `${ref.path.split('/').pop()}@${algo}=${hex}`);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
-  let n = 1;
-  while (existsSync(join(dir, `signature-${n}`))) n++;
-  const path = join(dir, `signature-${n}`);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, signature, { mode: 0o644 });
-  renameSync(tmp, path);
-  return path;
+  // The first free signature-N, taken exclusively: two signers at once never overwrite each other.
+  for (let n = 1; ; n++) {
+    const path = join(dir, `signature-${n}`);
+    if (existsSync(path)) continue;
+    try {
+      writeFileSync(path, signature, { mode: 0o644, flag: 'wx' });
+      return path;
+    } catch (e) {
+      if ((e as { code?: string }).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
-async function stagingDir(ref: ImageReference, fallback?: string): Promise<string> {
+async function stagingDir(ref: ImageReference): Promise<string> {
   const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
-  const url = config.lookasideStaging ?? config.lookaside;
-  if (!url) {
-    if (fallback) return fallback;
-    throw new SkiffError('config', `writing signatures for ${ref.domain}/${ref.path}: no lookaside-staging (or lookaside) is configured for it in registries.d`);
-  }
+  const url = config.lookasideStaging ?? config.lookaside ?? '';
   if (!url.startsWith('file://')) throw new SkiffError('unsupported', `writing signatures to ${url}: only file:// signature stores can be written`);
   return fileURLToPath(url);
 }

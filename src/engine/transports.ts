@@ -69,7 +69,7 @@ function safeLocal(n: string): string | undefined {
 
 export async function copyFromTransport(engine: Engine, input: string, opts: { reporter?: CopyReporter; signaturePolicy?: string }): Promise<ImageRecord> {
   const t = parseTransportRef(input);
-  const trust = Trust.load(engine.config, opts.signaturePolicy);
+  const trust = Trust.load(opts.signaturePolicy);
   const store = engine.store;
   const scratch = store.scratchDir();
   try {

@@ -18,7 +18,7 @@ export interface Explanation {
 }
 
 export async function explainTrust(engine: Engine, input: string, opts: RegistryAccess & { signaturePolicy?: string }): Promise<Explanation> {
-  const trust = Trust.load(engine.config, opts.signaturePolicy);
+  const trust = Trust.load(opts.signaturePolicy);
   const name = input.replace(/^docker:\/\//, '');
   const ref = input.startsWith('docker://') ? normalizeName(name) : resolveShortName(name, { config: engine.images.registries() }).candidates[0];
   const reference = formatReference(ref);

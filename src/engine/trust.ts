@@ -4,8 +4,7 @@
  * store registries.d names for the repository (`file://` read directly, `http(s)://` fetched,
  * signature-1, signature-2, … until the first that does not exist).
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { Config } from '../config/config.ts';
+import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { formatReference, type ImageReference } from '../image/reference.ts';
 import { checkImage, type Decision } from '../image/trust/evaluate.ts';
 import { loadPolicy, parsePolicy, type Policy, policyPath } from '../image/trust/policy.ts';
@@ -26,8 +25,8 @@ export class Trust {
   }
 
   /** Reads the policy; a missing or broken file is an error here, before anything is pulled. */
-  static load(config: Config, explicit: string | undefined): Trust {
-    return new Trust(loadPolicy(policyPath(explicit, { rootless: config.rootless })));
+  static load(explicit: string | undefined): Trust {
+    return new Trust(loadPolicy(policyPath(explicit)));
   }
 
   /**
@@ -57,7 +56,14 @@ export class Trust {
    */
   async checkPath(transport: string, path: string, ref: string, manifest: Buffer): Promise<Decision> {
     const within = transport === 'oci' || transport === 'oci-archive' || ref ? `${path}:${ref}` : path;
-    return checkImage(this.policy, { transport, reference: path, display: `${transport}:${within}`, manifest, signatures: async () => [] });
+    // Scopes are the real path: a symlink must not lead around a directory's rule.
+    let real = path;
+    try {
+      real = realpathSync(path);
+    } catch {
+      // a path that cannot be resolved keeps its name; reading it fails later anyway
+    }
+    return checkImage(this.policy, { transport, reference: real, display: `${transport}:${within}`, manifest, signatures: async () => [] });
   }
 }
 
@@ -104,13 +110,16 @@ async function fetchSignature(url: URL): Promise<Buffer | undefined> {
   }
 }
 
-/** `image trust set -t TYPE`: the requirement written for each type, as Podman writes it. */
-export function requirementForTrustType(type: string, keys: readonly string[]): Record<string, unknown> {
+/**
+ * `image trust set -t TYPE`: the requirements written for each type, as Podman writes them:
+ * one per key, so that every key given must have signed (not any one of them).
+ */
+export function requirementsForTrustType(type: string, keys: readonly string[]): Record<string, unknown>[] {
   switch (type) {
     case 'accept':
-      return { type: 'insecureAcceptAnything' };
+      return [{ type: 'insecureAcceptAnything' }];
     case 'reject':
-      return { type: 'reject' };
+      return [{ type: 'reject' }];
     case 'signedBy':
     case 'sigstoreSigned': {
       if (keys.length === 0) throw new SkiffError('invalid-argument', `at least one public key must be defined for type '${type}'`);
@@ -121,8 +130,7 @@ export function requirementForTrustType(type: string, keys: readonly string[]): 
           throw new SkiffError('invalid-argument', `reading public key ${k}: ${errnoCode(e) === 'ENOENT' ? 'no such file or directory' : (e as Error).message}`);
         }
       }
-      const where = keys.length === 1 ? { keyPath: keys[0] } : { keyPaths: [...keys] };
-      return type === 'signedBy' ? { type, keyType: 'GPGKeys', ...where } : { type, ...where, signedIdentity: { type: 'matchRepoDigestOrExact' } };
+      return keys.map((keyPath) => (type === 'signedBy' ? { type, keyType: 'GPGKeys', keyPath } : { type, keyPath, signedIdentity: { type: 'matchRepoDigestOrExact' } }));
     }
     default:
       throw new SkiffError('invalid-argument', `invalid choice: ${type} (choose from 'accept', 'reject', 'signedBy', 'sigstoreSigned')`);
@@ -134,7 +142,7 @@ export function requirementForTrustType(type: string, keys: readonly string[]): 
  * The file is validated after the change and replaced in one rename; a file that does not
  * parse is left alone and reported.
  */
-export function setTrust(path: string, scope: string, requirement: Record<string, unknown>): void {
+export function setTrust(path: string, scope: string, requirements: Record<string, unknown>[]): void {
   let doc: Record<string, unknown> = { default: [{ type: 'insecureAcceptAnything' }] };
   try {
     doc = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
@@ -142,10 +150,10 @@ export function setTrust(path: string, scope: string, requirement: Record<string
     if (errnoCode(e) !== 'ENOENT') throw new SkiffError('config', `invalid policy in "${path}": ${(e as Error).message}`);
   }
   if (scope === 'default') {
-    doc.default = [requirement];
+    doc.default = requirements;
   } else {
     const transports = (doc.transports ?? {}) as Record<string, Record<string, unknown>>;
-    const docker = { ...(transports.docker ?? {}), [scope]: [requirement] };
+    const docker = { ...(transports.docker ?? {}), [scope]: requirements };
     doc.transports = { ...transports, docker: Object.fromEntries(Object.keys(docker).sort().map((k) => [k, docker[k]])) };
   }
   const text = JSON.stringify(doc, null, 4);
@@ -177,7 +185,8 @@ export async function trustRows(policy: Policy): Promise<TrustRow[]> {
     for (const [scope, reqs] of scopes) {
       const ids: string[] = [];
       for (const r of reqs) if (r.type === 'signedBy') ids.push(...(await keyUserIds(r)));
-      const store = transport === 'docker' ? (lookasideFor(registriesD, scope).lookaside ?? '') : '';
+      // What registries.d says; containers/image's built-in default store is not shown, as in Podman.
+      const store = transport === 'docker' ? (lookasideFor(registriesD, scope, { builtinDefault: false }).lookaside ?? '') : '';
       rows.push({ transport: transport === 'docker' ? 'repository' : transport, name: scope, repoName: scope, type: typeOf(reqs), gpgId: ids.join(', '), sigstore: store });
     }
   }

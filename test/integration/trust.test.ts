@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -144,6 +144,8 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
       ['bad-type.json', '{"default":[{"type":"nope"}]}'],
       ['no-default.json', '{"transports":{}}'],
       ['empty-list.json', '{"default":[]}'],
+      // JSON.parse would keep the last "default": Go's decoder refuses the file.
+      ['duplicate.json', '{"default":[{"type":"reject"}],"default":[{"type":"insecureAcceptAnything"}]}'],
     ];
     const before = sb.snapshot();
     for (const [name, text] of cases) {
@@ -156,6 +158,9 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
       assert.equal(p.code, 125, name);
       assert.equal(s.stderr, p.stderr, name);
     }
+    // A name with both a tag and a digest, which would slip past the repository's scope.
+    const both = ['pull', ...tls, `docker://${reg.host}/rejected/x:1@sha256:${'1'.repeat(64)}`];
+    assert.equal((await sk(both)).stderr, (await pm(both)).stderr);
     const missing = ['pull', ...tls, '--signature-policy', join(sb.dir, 'nope.json'), `${reg.host}/rejected/x:1`];
     assert.equal((await sk(missing)).stderr, (await pm(missing)).stderr);
     assert.deepEqual(sb.snapshot(), before);
@@ -175,7 +180,43 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     const load = await sk(['load', '--signature-policy', rejectAll, '-i', archive]);
     assert.equal(load.code, 125);
     assert.equal(load.stderr, `Error: Source image rejected: Running image oci-archive:${archive}: is rejected by policy.\n`);
+    // import is a copy from the tarball transport: Podman's words.
+    const imp = ['import', '--signature-policy', rejectAll, archive, 'localhost/imported:1'];
+    assert.equal((await sk(imp)).stderr, (await pm(imp)).stderr);
+    // A path scope applies to the real path: a symlink does not lead around it.
+    const real = join(sb.dir, 'real');
+    mkdirSync(real);
+    cpSync(archive, join(real, 'x.tar'));
+    symlinkSync(real, join(sb.dir, 'link'));
+    const scoped = join(sb.dir, 'scoped.json');
+    writeFileSync(scoped, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { 'oci-archive': { [real]: [{ type: 'reject' }] } } }));
+    const viaLink = await sk(['pull', '--signature-policy', scoped, `oci-archive:${join(sb.dir, 'link', 'x.tar')}`]);
+    assert.equal(viaLink.code, 125, viaLink.stderr);
+    assert.match(viaLink.stderr, /is rejected by policy/);
     assert.deepEqual(sb.snapshot(), before);
+  });
+
+  it('a signature by a key that has expired since is refused, as gpg refuses it', async () => {
+    const expiring = join(sb.dir, 'gnupg-expiring');
+    mkdirSync(expiring, { mode: 0o700 });
+    const genv = { ...process.env, GNUPGHOME: expiring };
+    execFileSync('gpg', ['--batch', '--passphrase', '', '--quick-gen-key', 'Brief <brief@example.com>', 'ed25519', 'sign', 'seconds=3'], { env: genv, stdio: 'ignore' });
+    const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(execFileSync('gpg', ['--list-keys', '--with-colons'], { env: genv, encoding: 'utf8' }))?.[1] as string;
+    const pub = join(sb.dir, 'expiring.gpg');
+    writeFileSync(pub, execFileSync('gpg', ['--export', fpr], { env: genv }));
+    const ref = `${reg.host}/trust/expiring:1`;
+    await ok(sk(['push', '-q', ...tls, '--sign-by', fpr, 'localhost/busybox', ref], { GNUPGHOME: expiring }), 'push --sign-by an expiring key');
+    const expPolicy = join(sb.dir, 'expiring-policy.json');
+    writeFileSync(expPolicy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }], transports: { docker: { [`${reg.host}/trust/expiring`]: [{ type: 'signedBy', keyType: 'GPGKeys', keyPath: pub }] } } }));
+    const other = new Sandbox('skiff-trust-expiring');
+    try {
+      await new Promise((r) => setTimeout(r, 4000));
+      const r = await runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', expPolicy, ref]), { env });
+      assert.equal(r.code, 125, r.stderr);
+      assert.match(r.stderr, /Source image rejected: Invalid GPG signature: /);
+    } finally {
+      other.cleanup();
+    }
   });
 
   it('skiff signs on push: skopeo standalone-verify accepts it, and podman and skiff pull it under a signedBy policy', async () => {
@@ -271,6 +312,8 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     for (const f of [ours, theirs]) writeFileSync(f, readFileSync('/etc/containers/policy.json'));
     const steps = [
       ['image', 'trust', 'set', '-t', 'signedBy', '-f', alice.pubring, `${reg.host}/trust`],
+      // Two keys: two requirements, both of which must accept (Podman's file), not either key.
+      ['image', 'trust', 'set', '-t', 'signedBy', '-f', alice.pubring, '-f', mallory.pubring, `${reg.host}/two-keys`],
       ['image', 'trust', 'set', '-t', 'reject', 'docker.io'],
       ['image', 'trust', 'set', '-t', 'accept', 'default'],
     ];
@@ -287,7 +330,7 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     assert.equal(show.split('\n')[0].replace(/\s+/g, ' '), podmanShow.split('\n')[0].replace(/\s+/g, ' '));
     assert.match(show, new RegExp(`repository\\s+${reg.host.replaceAll('.', '\\.')}/trust\\s+signed\\s+alice <alice@example\\.com>\\s+file://`));
     const json = JSON.parse(await ok(sk(['image', 'trust', 'show', '--json', '--policypath', ours]), 'show --json')) as { name: string; type: string }[];
-    assert.deepEqual(json.map((j) => [j.name, j.type]), [['* (default)', 'accept'], [`${reg.host}/trust`, 'signed'], ['docker.io', 'reject']]);
+    assert.deepEqual(json.map((j) => [j.name, j.type]), [['* (default)', 'accept'], [`${reg.host}/trust`, 'signed'], [`${reg.host}/two-keys`, 'signed'], ['docker.io', 'reject']]);
 
     const explain = await sk(['image', 'trust', 'explain', ...tls, '--signature-policy', policy, `docker://${reg.host}/trust/unsigned:1`]);
     assert.equal(explain.code, 1, explain.stderr);

@@ -21,11 +21,17 @@ export const command: CommandSpec = {
     { name: 'message', short: 'm', type: 'string', usage: 'Set commit message for imported image' },
     { name: 'os', type: 'string', usage: 'Set the OS of the imported image' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output' },
+    { name: 'signature-policy', type: 'string', usage: 'Path to a signature-policy file', hidden: true },
     { name: 'variant', type: 'string', usage: 'Set the variant of the imported image' },
   ],
   async run(ctx) {
     const engine = await ctx.engine();
     const f = ctx.flags;
+    // An import is a copy from the tarball transport: the trust policy decides first, as in Podman.
+    const { Trust } = await import('../../engine/trust.ts');
+    const { resolve } = await import('node:path');
+    const source = ctx.args[0] === '-' ? '/dev/stdin' : resolve(ctx.args[0]);
+    await Trust.load((f['signature-policy'] as string) || undefined).checkPath('tarball', source, '', Buffer.alloc(0));
     const img = await importTarball(engine.images, {
       source: ctx.args[0],
       stdin: ctx.stdin,

@@ -27,7 +27,7 @@ export const command: CommandSpec = {
         await pipeline(ctx.stdin, createWriteStream(input, { mode: 0o600 }));
       }
       const { Trust } = await import('../../engine/trust.ts');
-      const trust = Trust.load(engine.config, (ctx.flags['signature-policy'] as string) || undefined);
+      const trust = Trust.load((ctx.flags['signature-policy'] as string) || undefined);
       const names = await loadImages(engine.images, input, trust);
       ctx.out(`Loaded image: ${names.join('\nLoaded image: ')}\n`);
     } finally {

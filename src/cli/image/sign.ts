@@ -24,10 +24,7 @@ export const command: CommandSpec = {
     const { normalizeName } = await import('../../image/reference.ts');
     const { openClient } = await import('../../engine/registry-access.ts');
     const { signAndStore } = await import('../../engine/sign.ts');
-    const { join } = await import('node:path');
     const access = await registryAccess(ctx);
-    // containers/image's own default store, when registries.d names none.
-    const fallback = engine.config.rootless ? join(engine.config.home, '.local', 'share', 'containers', 'sigstore') : '/var/lib/containers/sigstore';
     for (const input of ctx.args) {
       if (!input.startsWith('docker://')) {
         const colon = input.indexOf(':');
@@ -39,7 +36,7 @@ export const command: CommandSpec = {
         const top = await client.manifest(ref.digest ?? ref.tag ?? 'latest').catch((e: unknown) => {
           throw new SkiffError((e as SkiffError).code ?? 'registry', `getting image source: ${(e as Error).message}`);
         });
-        const opts = { signBy, passphraseFile: (f['sign-passphrase-file'] as string) || undefined, directory: (f.directory as string) || undefined, fallbackDirectory: fallback };
+        const opts = { signBy, passphraseFile: (f['sign-passphrase-file'] as string) || undefined, directory: (f.directory as string) || undefined };
         await signAndStore(ref, top.digest, opts);
         if (f.all && (top.mediaType.endsWith('index.v1+json') || top.mediaType.endsWith('list.v2+json'))) {
           const { parseJson, validateIndex } = await import('../../image/types.ts');

@@ -29,8 +29,9 @@ export const command: CommandSpec = {
     }
     const { generateKeyPair } = await import('../../image/trust/sigstore.ts');
     const keys = await generateKeyPair(passphrase);
-    writeFileSync(`${prefix}.private`, keys.privatePem, { mode: 0o600 });
-    writeFileSync(`${prefix}.pub`, keys.publicPem, { mode: 0o644 });
+    // 'wx': never over a file (or a symlink) that appeared since the check above.
+    writeFileSync(`${prefix}.private`, keys.privatePem, { mode: 0o600, flag: 'wx' });
+    writeFileSync(`${prefix}.pub`, keys.publicPem, { mode: 0o644, flag: 'wx' });
     ctx.out(`Key written to "${prefix}.private" and "${prefix}.pub"\n`);
   },
 };

@@ -5,9 +5,9 @@ import { SkiffError } from '../../util/errors.ts';
 
 const POLICY_PATH_FLAG = { name: 'policypath', type: 'string', usage: 'Path to the policy file (default: policy.json of the user or the system)', hidden: true } as const;
 
-async function path(explicit: string | undefined, rootless: boolean): Promise<string> {
+async function path(explicit: string | undefined): Promise<string> {
   const { policyPath } = await import('../../image/trust/policy.ts');
-  return policyPath(explicit, { rootless });
+  return policyPath(explicit);
 }
 
 export const showCommand: CommandSpec = {
@@ -21,8 +21,7 @@ export const showCommand: CommandSpec = {
     POLICY_PATH_FLAG,
   ],
   async run(ctx) {
-    const engine = await ctx.engine();
-    const file = await path((ctx.flags.policypath as string) || undefined, engine.config.rootless);
+    const file = await path((ctx.flags.policypath as string) || undefined);
     if (ctx.flags.raw) {
       const { readFileSync } = await import('node:fs');
       ctx.out(readFileSync(file, 'utf8'));
@@ -68,16 +67,13 @@ export const setCommand: CommandSpec = {
   ],
   async run(ctx) {
     const scope = ctx.args[0];
-    if (scope !== 'default') {
-      // A registry, namespace or repository, or a *.domain wildcard: what a docker scope may be.
-      if (!/^(\*\.)?[a-z0-9.-]+(:\d+)?(\/[a-z0-9._\/-]+)?$/.test(scope)) throw new SkiffError('invalid-argument', `invalid image name ${JSON.stringify(scope)}: only a registry, a repository or "default" can be given`);
-    }
-    const engine = await ctx.engine();
-    const file = await path((ctx.flags.policypath as string) || undefined, engine.config.rootless);
+    // Podman takes a registry, namespace, repository or tagged reference; a wildcard it refuses.
+    if (scope !== 'default' && (scope.includes('*') || /\s/.test(scope) || scope === '')) throw new SkiffError('invalid-argument', `invalid image uri: ${scope}`);
+    const file = await path((ctx.flags.policypath as string) || undefined);
     const { resolve } = await import('node:path');
     const keys = ((ctx.flags.pubkeysfile as string[] | undefined) ?? []).map((k) => resolve(k));
-    const { requirementForTrustType, setTrust } = await import('../../engine/trust.ts');
-    setTrust(file, scope, requirementForTrustType(ctx.flags.type as string, keys));
+    const { requirementsForTrustType, setTrust } = await import('../../engine/trust.ts');
+    setTrust(file, scope, requirementsForTrustType(ctx.flags.type as string, keys));
   },
 };
 

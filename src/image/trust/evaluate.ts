@@ -145,9 +145,10 @@ async function trustedKeys(req: Extract<Requirement, { type: 'signedBy' }>): Pro
   return out;
 }
 
+/** A docker reference as written: no `:latest` added (a name alone identifies no image). */
 function parseDocker(s: string): ImageReference | undefined {
   try {
-    return normalizeName(s);
+    return normalizeName(s, { defaultTag: false });
   } catch {
     return undefined;
   }
@@ -156,7 +157,8 @@ function parseDocker(s: string): ImageReference | undefined {
 /** containers/image's PolicyReferenceMatch: does the signed identity fit the image's name? */
 export function identityAccepted(rule: SignedIdentity, imageRef: string, signedRef: string): boolean {
   const signed = parseDocker(signedRef);
-  if (!signed) return false;
+  // containers/image refuses a signed identity that is a bare name: it names no image.
+  if (!signed || (signed.tag === undefined && signed.digest === undefined)) return false;
   const repoOf = (r: ImageReference) => repositoryName({ ...r, tag: undefined, digest: undefined });
   const exactOrDigest = (image: ImageReference | undefined): boolean => {
     if (!image) return false;
@@ -174,7 +176,7 @@ export function identityAccepted(rule: SignedIdentity, imageRef: string, signedR
       return image !== undefined && repoOf(image) === repoOf(signed);
     case 'exactReference': {
       const want = parseDocker(rule.dockerReference);
-      return want !== undefined && formatReference(want) === formatReference(signed);
+      return want !== undefined && (want.tag !== undefined || want.digest !== undefined) && formatReference(want) === formatReference(signed);
     }
     case 'exactRepository': {
       const want = parseDocker(rule.dockerRepository);

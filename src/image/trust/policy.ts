@@ -9,10 +9,11 @@
  * (the longest first), then the transport's "" scope, then the global default. Other
  * transports use their path (and its parent directories) as scopes.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { SkiffError, errnoCode } from '../../util/errors.ts';
+import { duplicateKey } from '../../util/strictjson.ts';
 
 export type SignedIdentity =
   | { readonly type: 'matchExact' }
@@ -54,20 +55,22 @@ export interface Policy {
 /** The transports containers/image knows; a policy naming another is invalid. */
 export const TRANSPORTS = ['atomic', 'containers-storage', 'dir', 'docker', 'docker-archive', 'docker-daemon', 'oci', 'oci-archive', 'ostree', 'sif', 'tarball'];
 
-/** The policy in force: --signature-policy, else the user's (rootless), else /etc's. */
-export function policyPath(explicit: string | undefined, opts: { rootless: boolean; env?: NodeJS.ProcessEnv }): string {
+/**
+ * The policy in force, as containers/image finds it: --signature-policy, else
+ * $HOME/.config/containers/policy.json when it exists (for root too), else /etc's. A user file
+ * that exists but cannot be read is an error, never a reason to use another one.
+ */
+export function policyPath(explicit: string | undefined, opts: { env?: NodeJS.ProcessEnv } = {}): string {
   if (explicit) return explicit;
   const env = opts.env ?? process.env;
-  const user = join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'containers', 'policy.json');
-  if (opts.rootless) {
-    try {
-      readFileSync(user);
-      return user;
-    } catch {
-      // no user policy: the system's applies
-    }
+  const user = join(env.HOME || homedir(), '.config', 'containers', 'policy.json');
+  try {
+    statSync(user);
+    return user;
+  } catch (e) {
+    if (errnoCode(e) !== 'ENOENT' && errnoCode(e) !== 'ENOTDIR') return user;
+    return '/etc/containers/policy.json';
   }
-  return '/etc/containers/policy.json';
 }
 
 export function loadPolicy(path: string): Policy {
@@ -95,6 +98,8 @@ export function parsePolicy(text: string, path: string): Policy {
     } catch (e) {
       fail(jsonError(e as Error, text));
     }
+    const dup = duplicateKey(text);
+    if (dup !== undefined) fail(`Duplicate key ${JSON.stringify(dup)}`);
     const top = object(doc, 'policy');
     knownKeys(top, ['default', 'transports']);
     if (!('default' in top)) fail('Default policy is missing');
@@ -232,22 +237,14 @@ function identity(v: unknown): SignedIdentity {
   }
 }
 
-const HOST = /^(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*(?::\d+)?$/i;
-
+/**
+ * containers/image's scope rules: docker scopes are not checked (any string; one that names
+ * nothing never matches), path transports take absolute paths, and docker-archive has only its
+ * default scope.
+ */
 function validateScope(transport: string, scope: string): void {
-  if (transport === 'docker' || transport === 'atomic') {
-    if (scope.startsWith('*.')) {
-      if (!HOST.test(scope.slice(2)) || scope.includes(':')) fail(`Invalid scope "${scope}": a wildcard must be *.DOMAIN, without a port`);
-      return;
-    }
-    if (!/^[a-z0-9.-]+(?::\d+)?(?:\/[a-z0-9._\/-]+)?(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})?$/.test(scope) || !HOST.test(scope.split('/')[0])) {
-      fail(`Invalid scope "${scope}": it must be a host, a repository or a reference`);
-    }
-    return;
-  }
-  if (['dir', 'oci', 'oci-archive', 'docker-archive'].includes(transport) && !scope.startsWith('/')) {
-    fail(`Invalid scope "${scope}": must be an absolute path`);
-  }
+  if (transport === 'docker-archive') fail(`Invalid scope "${scope}": docker-archive takes no scopes, only ""`);
+  if (['dir', 'oci', 'oci-archive'].includes(transport) && !scope.startsWith('/')) fail(`Invalid scope "${scope}": must be an absolute path`);
 }
 
 /** The scopes of a docker reference (`host/ns/repo:tag`), most specific first. */
@@ -257,7 +254,7 @@ export function dockerScopes(full: string): string[] {
   let repo = full;
   const at = repo.indexOf('@');
   if (at >= 0) repo = repo.slice(0, at);
-  else if (repo.lastIndexOf(':') > repo.lastIndexOf('/')) repo = repo.slice(0, repo.lastIndexOf(':'));
+  if (repo.lastIndexOf(':') > repo.lastIndexOf('/')) repo = repo.slice(0, repo.lastIndexOf(':'));
   if (repo !== full) out.push(repo);
   let cur = repo;
   while (cur.includes('/')) {

@@ -110,21 +110,30 @@ function lookaside(v: unknown, path: string): LookasideConfig {
   };
 }
 
-/** The configuration for a repository (`host/ns/repo`): the longest scope that contains it. */
-export function lookasideFor(config: RegistriesD, repository: string): LookasideConfig {
-  let best: LookasideConfig | undefined;
-  let bestLength = -1;
-  for (const [scope, c] of config.docker) {
-    if ((repository === scope || repository.startsWith(`${scope}/`)) && scope.length > bestLength) {
-      best = c;
-      bestLength = scope.length;
-    }
-  }
-  return best ?? config.defaultDocker ?? {};
+/**
+ * The configuration for a repository (`host/ns/repo`), field by field as containers/image
+ * reads it: from the longest scope that contains the repository and sets the field, then from
+ * `default-docker`, then (for the lookaside) containers/image's own default store:
+ * /var/lib/containers/sigstore for root, ~/.local/share/containers/sigstore otherwise.
+ */
+export function lookasideFor(config: RegistriesD, repository: string, opts: { uid?: number; home?: string; builtinDefault?: boolean } = {}): LookasideConfig {
+  const matching = [...config.docker]
+    .filter(([scope]) => repository === scope || repository.startsWith(`${scope}/`))
+    .sort(([a], [b]) => b.length - a.length)
+    .map(([, c]) => c);
+  const layers = [...matching, ...(config.defaultDocker ? [config.defaultDocker] : [])];
+  const first = <K extends keyof LookasideConfig>(k: K): LookasideConfig[K] => layers.find((c) => c[k] !== undefined)?.[k];
+  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  const builtin = uid === 0 ? 'file:///var/lib/containers/sigstore' : `file://${join(opts.home ?? (process.env.HOME || homedir()), '.local', 'share', 'containers', 'sigstore')}`;
+  const lookaside = first('lookaside') ?? (opts.builtinDefault === false ? undefined : builtin);
+  return { lookaside, lookasideStaging: first('lookasideStaging') ?? lookaside, useSigstoreAttachments: first('useSigstoreAttachments') };
 }
 
 /** `BASE/ns/repo@sha256=HEX/signature-N` (N from 1), as containers/image names signatures. */
 export function signatureUrl(base: string, repoPath: string, manifestDigest: string, n: number): URL {
   const [algo, hex] = manifestDigest.split(':');
-  return new URL(`${base}/${repoPath}@${algo}=${hex}/signature-${n}`);
+  // Through the URL's path: a base with a query or fragment keeps it, not the repository.
+  const url = new URL(base);
+  url.pathname = `${url.pathname.replace(/\/+$/, '')}/${repoPath}@${algo}=${hex}/signature-${n}`;
+  return url;
 }

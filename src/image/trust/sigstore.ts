@@ -14,8 +14,7 @@
  */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify } from 'node:crypto';
 import { SkiffError } from '../../util/errors.ts';
-import { VERSION } from '../../version.ts';
-import { InvalidSignature } from './simple.ts';
+import { InvalidSignature, parsePayload, payloadFor } from './simple.ts';
 
 export const SIGSTORE_PAYLOAD_TYPE = 'cosign container image signature';
 export const SIGSTORE_LAYER_TYPE = 'application/vnd.dev.cosign.simplesigning.v1+json';
@@ -92,13 +91,8 @@ export function readPublicKeys(pem: string, what: string): KeyObject[] {
 }
 
 /** The payload c/image writes, with the same key order. */
-export function sigstorePayload(dockerReference: string, manifestDigest: string, now = Date.now()): Buffer {
-  return Buffer.from(
-    JSON.stringify({
-      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': manifestDigest }, type: SIGSTORE_PAYLOAD_TYPE },
-      optional: { creator: `skiff ${VERSION}`, timestamp: Math.floor(now / 1000) },
-    }),
-  );
+export function sigstorePayload(dockerReference: string, manifestDigest: string): Buffer {
+  return payloadFor(dockerReference, manifestDigest, SIGSTORE_PAYLOAD_TYPE);
 }
 
 export function signPayload(payload: Buffer, key: KeyObject): string {
@@ -109,16 +103,5 @@ export function signPayload(payload: Buffer, key: KeyObject): string {
 export function verifySigstore(payload: Buffer, signatureB64: string, keys: readonly KeyObject[]): { dockerReference: string; manifestDigest: string } {
   const sig = Buffer.from(signatureB64, 'base64');
   if (!keys.some((k) => verify('sha256', payload, k, sig))) throw new InvalidSignature('cryptographic signature verification failed: the signature does not match any trusted key');
-  let doc: { critical?: { type?: unknown; identity?: { 'docker-reference'?: unknown }; image?: { 'docker-manifest-digest'?: unknown } } };
-  try {
-    doc = JSON.parse(payload.toString('utf8')) as typeof doc;
-  } catch (e) {
-    throw new InvalidSignature(`Invalid signature format: ${(e as Error).message}`);
-  }
-  const c = doc.critical;
-  if (!c || c.type !== SIGSTORE_PAYLOAD_TYPE) throw new InvalidSignature(`Invalid signature format: unrecognized signature type ${JSON.stringify(c?.type)}`);
-  const ref = c.identity?.['docker-reference'];
-  const digest = c.image?.['docker-manifest-digest'];
-  if (typeof ref !== 'string' || typeof digest !== 'string') throw new InvalidSignature('Invalid signature format: identity or image missing');
-  return { dockerReference: ref, manifestDigest: digest };
+  return parsePayload(payload, SIGSTORE_PAYLOAD_TYPE);
 }

@@ -11,6 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { SkiffError } from '../../util/errors.ts';
+import { duplicateKey } from '../../util/strictjson.ts';
 import { VERSION } from '../../version.ts';
 
 export const SIGNATURE_TYPE = 'atomic container signature';
@@ -83,6 +84,9 @@ export async function verifySignature(blob: Buffer, keys: readonly Key[]): Promi
   if (!signer) throw new InvalidSignature(`Signature by key ${sig.keyID.toHex().toUpperCase()} is not accepted`);
   try {
     await sig.verified;
+    // As gpg judges it: the key must be valid now, not only when it signed (expired or
+    // revoked since then, and the signature no longer counts).
+    await signer.getSigningKey(sig.keyID, new Date());
   } catch (e) {
     throw new InvalidSignature(`Invalid GPG signature: ${(e as Error).message}`);
   }
@@ -90,27 +94,34 @@ export async function verifySignature(blob: Buffer, keys: readonly Key[]): Promi
   return { ...claims, signerFingerprint: signer.getFingerprint().toUpperCase() };
 }
 
-/** The payload's claims; strict, as containers/image's untrustedSignature is. */
-export function parsePayload(bytes: Buffer): { dockerReference: string; manifestDigest: string } {
+/**
+ * A payload's claims, read as strictly as containers/image reads them: "critical" and
+ * "optional" both present, nothing unknown in "critical", no key twice, and the type the
+ * signature kind has (simple signing's or sigstore's).
+ */
+export function parsePayload(bytes: Buffer, type: string = SIGNATURE_TYPE): { dockerReference: string; manifestDigest: string } {
   const bad = (why: string): never => {
     throw new InvalidSignature(`Invalid signature format: ${why}`);
   };
+  const text = bytes.toString('utf8');
   let doc: unknown;
   try {
-    doc = JSON.parse(bytes.toString('utf8'));
+    doc = JSON.parse(text);
   } catch (e) {
     return bad((e as Error).message);
   }
+  const dup = duplicateKey(text);
+  if (dup !== undefined) bad(`duplicate key ${JSON.stringify(dup)}`);
   const obj = (v: unknown, what: string): Record<string, unknown> => (typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : bad(`${what} is not a JSON object`));
   const only = (o: Record<string, unknown>, keys: readonly string[], what: string): void => {
     for (const k of Object.keys(o)) if (!keys.includes(k)) bad(`unexpected field ${JSON.stringify(k)} in ${what}`);
     for (const k of keys) if (!(k in o)) bad(`${what} has no ${JSON.stringify(k)}`);
   };
   const top = obj(doc, 'the signature');
-  for (const k of Object.keys(top)) if (k !== 'critical' && k !== 'optional') bad(`unexpected field ${JSON.stringify(k)}`);
+  only(top, ['critical', 'optional'], 'the signature');
   const critical = obj(top.critical, '"critical"');
   only(critical, ['type', 'image', 'identity'], '"critical"');
-  if (critical.type !== SIGNATURE_TYPE) bad(`unrecognized signature type ${JSON.stringify(critical.type)}`);
+  if (critical.type !== type) bad(`unrecognized signature type ${JSON.stringify(critical.type)}`);
   const image = obj(critical.image, '"image"');
   only(image, ['docker-manifest-digest'], '"image"');
   const identity = obj(critical.identity, '"identity"');
@@ -119,19 +130,20 @@ export function parsePayload(bytes: Buffer): { dockerReference: string; manifest
   const ref = identity['docker-reference'];
   if (typeof digest !== 'string' || !/^sha256:[0-9a-f]{64}$/.test(digest)) bad('"docker-manifest-digest" is not a sha256 digest');
   if (typeof ref !== 'string') bad('"docker-reference" is not a string');
-  if (top.optional !== undefined) obj(top.optional, '"optional"');
+  obj(top.optional, '"optional"');
   return { dockerReference: ref as string, manifestDigest: digest as string };
 }
 
-/** The payload skiff signs: the same fields, key order and types as containers/image writes. */
-export function payloadFor(dockerReference: string, manifestDigest: string, now = Date.now()): Buffer {
+/** The payload a signature carries: the same fields, key order and types as containers/image writes. */
+export function payloadFor(dockerReference: string, manifestDigest: string, type: string = SIGNATURE_TYPE, now = Date.now()): Buffer {
   return Buffer.from(
     JSON.stringify({
-      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': manifestDigest }, type: SIGNATURE_TYPE },
+      critical: { identity: { 'docker-reference': dockerReference }, image: { 'docker-manifest-digest': manifestDigest }, type },
       optional: { creator: `skiff ${VERSION}`, timestamp: Math.floor(now / 1000) },
     }),
   );
 }
+
 
 /**
  * Signs a payload with `gpg --sign` (a binary, not detached, signed message), as
