@@ -77,13 +77,21 @@ async function signedByRefusal(req: Extract<Requirement, { type: 'signedBy' }>, 
   }
   if (signatures.length === 0) return 'A signature was required, but no signature exists';
   const keys = await trustedKeys(req);
+  return firstAccepted(signatures, image, req.signedIdentity, (blob) => verifySignature(blob, keys));
+}
+
+/**
+ * Accepts when one signature is valid, over this manifest and for an identity the rule takes;
+ * else the refusal names each signature's reason, as containers/image words it.
+ */
+async function firstAccepted<S>(signatures: readonly S[], image: ImageUnderPolicy, rule: SignedIdentity, verify: (s: S) => Promise<{ dockerReference: string; manifestDigest: string }>): Promise<string | undefined> {
   const digest = `sha256:${sha256().update(image.manifest).digest('hex')}`;
   const reasons: string[] = [];
-  for (const blob of signatures) {
+  for (const sig of signatures) {
     try {
-      const claims = await verifySignature(blob, keys);
+      const claims = await verify(sig);
       if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for digest ${claims.manifestDigest} does not match`);
-      if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
+      if (!identityAccepted(rule, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
       return undefined;
     } catch (e) {
       if (!(e instanceof InvalidSignature)) throw e;
@@ -114,20 +122,7 @@ async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned
     throw new SkiffError('policy-rejected', `Source image rejected: reading key file ${req.keyPath}: ${(e as Error).message}`);
   }
   const keys = readPublicKeys(pem, req.keyPath ?? 'keyData');
-  const digest = `sha256:${sha256().update(image.manifest).digest('hex')}`;
-  const reasons: string[] = [];
-  for (const sig of signatures) {
-    try {
-      const claims = verifySigstore(sig.payload, sig.signature, keys);
-      if (claims.manifestDigest !== digest) throw new InvalidSignature(`Signature for digest ${claims.manifestDigest} does not match`);
-      if (!identityAccepted(req.signedIdentity, image.reference, claims.dockerReference)) throw new InvalidSignature(`Signature for identity ${claims.dockerReference} is not accepted`);
-      return undefined;
-    } catch (e) {
-      if (!(e instanceof InvalidSignature)) throw e;
-      reasons.push(e.message);
-    }
-  }
-  return reasons.length === 1 ? reasons[0] : `None of the signatures were accepted, reasons: ${reasons.join('; ')}`;
+  return firstAccepted(signatures, image, req.signedIdentity, async (sig) => verifySigstore(sig.payload, sig.signature, keys));
 }
 
 async function trustedKeys(req: Extract<Requirement, { type: 'signedBy' }>): Promise<Awaited<ReturnType<typeof readKeys>>> {

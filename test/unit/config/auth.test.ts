@@ -17,7 +17,7 @@ import {
   removeCredentials,
   storeCredentials,
 } from '../../../src/config/auth.ts';
-import { isSkiffError } from '../../../src/util/errors.ts';
+import { errorOf } from '../errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'skiff-auth-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -44,15 +44,6 @@ const USER = 'home/.config/containers/auth.json';
 const DOCKER = 'home/.docker/config.json';
 const DOCKERCFG = 'home/.dockercfg';
 
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(isSkiffError(e), String(e));
-    return { code: e.code, message: e.message };
-  }
-  assert.fail('expected an error');
-}
 
 describe('primaryAuthFile', () => {
   it('authfile > REGISTRY_AUTH_FILE > XDG_RUNTIME_DIR > /run/containers/UID', () => {

@@ -13,21 +13,12 @@ import { parsePullPolicy } from '../../../src/engine/pull-policy.ts';
 import { certDirs, loadCertDir, parseCreds } from '../../../src/engine/registry-access.ts';
 import { parseTransportRef } from '../../../src/engine/transports.ts';
 import type { Descriptor, ImageIndex } from '../../../src/image/types.ts';
-import { isSkiffError } from '../../../src/util/errors.ts';
 import { goArch } from '../../../src/util/platform.ts';
+import { errorOf } from '../errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'skiff-pull-logic-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-function errorOf(f: () => unknown): { code: string; message: string } {
-  try {
-    f();
-  } catch (e) {
-    assert.ok(isSkiffError(e), String(e));
-    return { code: e.code, message: e.message };
-  }
-  assert.fail('expected an error');
-}
 
 describe('choosePlatform', () => {
   const digest = (n: number): string => `sha256:${n.toString(16).repeat(64)}`;
