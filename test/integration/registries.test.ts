@@ -465,6 +465,7 @@ describe('registries: TLS, certs.d and --cert-dir', () => {
   let reg: TestRegistry;
   let sb: Sandbox;
   let certsD: string;
+  let hadCertsD: boolean;
 
   before(async () => {
     reg = await startRegistry('tls');
@@ -473,9 +474,12 @@ describe('registries: TLS, certs.d and --cert-dir', () => {
     writeFileSync(noAuth, '{"auths":{}}');
     sb.ok(['import', '--change', 'CMD ["/bin/sh"]', '-', 'localhost/tiny'], { input: tarOf('hello.txt', Buffer.from('hi\n')) });
     certsD = join('/etc/containers/certs.d', reg.host);
+    hadCertsD = existsSync('/etc/containers/certs.d');
   });
   after(async () => {
     rmSync(certsD, { recursive: true, force: true });
+    // The parent too, when this test made it: the machine is left as it was.
+    if (!hadCertsD) rmSync('/etc/containers/certs.d', { recursive: true, force: true });
     await reg?.stop();
     sb?.cleanup();
   });
