@@ -5,7 +5,7 @@
  * containers/image does; writing appends a layer to whatever signatures are there already.
  */
 import type { RegistryClient } from '../image/transport/registry/client.ts';
-import { attachmentTag, SIGSTORE_LAYER_TYPE, SIGSTORE_SIGNATURE_ANNOTATION } from '../image/trust/sigstore.ts';
+import { attachmentTag, SIGSTORE_BUNDLE_ANNOTATION, SIGSTORE_LAYER_TYPE, SIGSTORE_SIGNATURE_ANNOTATION } from '../image/trust/sigstore.ts';
 import { InvalidSignature } from '../image/trust/simple.ts';
 import { type Descriptor, MEDIA, type Manifest, parseJson, validateManifest } from '../image/types.ts';
 import { isSkiffError } from '../util/errors.ts';
@@ -15,6 +15,8 @@ import { collect } from '../util/stream.ts';
 export interface SigstoreSignature {
   readonly payload: Buffer;
   readonly signature: string;
+  /** The Rekor bundle (`dev.sigstore.cosign/bundle`), when the signer logged it. */
+  readonly bundle?: string;
 }
 
 /** A payload is a small JSON document. */
@@ -40,7 +42,8 @@ export async function readAttachments(client: RegistryClient, manifestDigest: st
     const signature = layer.annotations?.[SIGSTORE_SIGNATURE_ANNOTATION];
     if (!signature) throw new InvalidSignature(`sigstore signature ${layer.digest} has no ${SIGSTORE_SIGNATURE_ANNOTATION} annotation`);
     if (layer.size > MAX_PAYLOAD_BYTES) throw new InvalidSignature(`sigstore payload ${layer.digest} of ${layer.size} bytes is too large`);
-    out.push({ payload: await collect(verifiedBlob(client, layer, () => {})), signature });
+    const bundle = layer.annotations?.[SIGSTORE_BUNDLE_ANNOTATION];
+    out.push({ payload: await collect(verifiedBlob(client, layer, () => {})), signature, ...(bundle ? { bundle } : {}) });
   }
   return out;
 }

@@ -10,6 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { createHash, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -401,6 +402,72 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
       const off = await sk(['push', ...tls, '--sign-by-sigstore-private-key', join(sb.dir, 'cosign.private'), '--sign-passphrase-file', pass, 'localhost/busybox', `${reg.host}/trust/nosigstore:1`]);
       assert.equal(off.code, 125);
       assert.match(off.stderr, /sigstore attachments are not enabled for it in registries\.d/);
+    } finally {
+      other.cleanup();
+    }
+  });
+
+  it('sigstore with a Rekor key: the signed entry timestamp is checked offline; missing or forged, refused', async () => {
+    // A signer key and a Rekor log key made here: the bundle is built as cosign writes it.
+    const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const log = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const signerPem = signer.publicKey.export({ format: 'pem', type: 'spki' }).toString();
+    writeFileSync(join(sb.dir, 'signer.pub'), signerPem);
+    writeFileSync(join(sb.dir, 'rekor.pub'), log.publicKey.export({ format: 'pem', type: 'spki' }).toString());
+    const rekorPolicy = join(sb.dir, 'rekor-policy.json');
+    writeFileSync(rekorPolicy, JSON.stringify({
+      default: [{ type: 'insecureAcceptAnything' }],
+      transports: { docker: { [`${reg.host}/sigstore`]: [{ type: 'sigstoreSigned', keyPath: join(sb.dir, 'signer.pub'), rekorPublicKeyPath: join(sb.dir, 'rekor.pub'), signedIdentity: { type: 'matchRepoDigestOrExact' } }] } },
+    }));
+    const base = `http://${reg.host}/v2`;
+    const putBlob = async (repo: string, data: Buffer): Promise<{ digest: string; size: number }> => {
+      const d = `sha256:${createHash('sha256').update(data).digest('hex')}`;
+      const start = await fetch(`${base}/${repo}/blobs/uploads/`, { method: 'POST' });
+      const loc = new URL(start.headers.get('location') as string, base);
+      loc.searchParams.set('digest', d);
+      assert.equal((await fetch(loc, { method: 'PUT', body: data })).status, 201);
+      return { digest: d, size: data.length };
+    };
+    /** Signs `ref` as cosign would and attaches it, with the given bundle annotation (or none). */
+    const attach = async (repo: string, ref: string, digest: string, bundle: (payload: Buffer, sig: string) => string | undefined): Promise<void> => {
+      const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: {} }));
+      const sig = cryptoSign('sha256', payload, signer.privateKey).toString('base64');
+      const layer = await putBlob(repo, payload);
+      const b = bundle(payload, sig);
+      const config = await putBlob(repo, Buffer.from('{}'));
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer, annotations: { 'dev.cosignproject.cosign/signature': sig, ...(b ? { 'dev.sigstore.cosign/bundle': b } : {}) } }],
+      };
+      const res = await fetch(`${base}/${repo}/manifests/${digest.replace(':', '-')}.sig`, { method: 'PUT', headers: { 'content-type': manifest.mediaType }, body: JSON.stringify(manifest) });
+      assert.equal(res.status, 201);
+    };
+    const rekorBundle = (forge: boolean) => (payload: Buffer, sig: string): string => {
+      const body = Buffer.from(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } }, signature: { content: sig, publicKey: { content: Buffer.from(signerPem).toString('base64') } } } })).toString('base64');
+      const entry = { body, integratedTime: Math.floor(Date.now() / 1000), logID: createHash('sha256').update(log.publicKey.export({ format: 'der', type: 'spki' })).digest('hex'), logIndex: 7 };
+      const set = cryptoSign('sha256', Buffer.from(JSON.stringify(entry)), forge ? signer.privateKey : log.privateKey).toString('base64');
+      return JSON.stringify({ SignedEntryTimestamp: set, Payload: entry });
+    };
+    const other = new Sandbox('skiff-trust-rekor');
+    try {
+      const pull = (r: string) => runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', rekorPolicy, r]), { env });
+      for (const [repo, bundle, expect] of [
+        ['sigstore/rekor-ok', rekorBundle(false), undefined],
+        ['sigstore/rekor-none', () => undefined, /a Rekor bundle was required, but the signature has none\n$/],
+        ['sigstore/rekor-forged', rekorBundle(true), /the Rekor bundle is not valid: the signed entry timestamp is not by a trusted Rekor key\n$/],
+      ] as const) {
+        const ref = `${reg.host}/${repo}:1`;
+        await ok(sk(['push', '-q', ...tls, 'localhost/busybox', ref]), `push ${repo}`);
+        await attach(repo, ref, await digestOf(ref), bundle);
+        const r = await pull(ref);
+        if (expect === undefined) assert.equal(r.code, 0, r.stderr);
+        else {
+          assert.equal(r.code, 125, r.stderr);
+          assert.match(r.stderr, expect);
+        }
+      }
     } finally {
       other.cleanup();
     }

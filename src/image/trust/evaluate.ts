@@ -24,7 +24,7 @@ export interface ImageUnderPolicy {
   /** The simple signatures the source or its lookaside has for the manifest. */
   signatures(): Promise<Buffer[]>;
   /** The sigstore signatures attached to the manifest in the registry (none where not enabled). */
-  sigstoreSignatures?(): Promise<{ payload: Buffer; signature: string }[]>;
+  sigstoreSignatures?(): Promise<{ payload: Buffer; signature: string; bundle?: string }[]>;
 }
 
 export interface Decision {
@@ -104,9 +104,7 @@ async function firstAccepted<S>(signatures: readonly S[], image: ImageUnderPolic
 async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned' }>, image: ImageUnderPolicy): Promise<string | undefined> {
   // Certificates from Fulcio need Rekor and a network to check: fail closed rather than trust.
   if (req.fulcio) return 'Fulcio-certified sigstore signatures cannot be verified by skiff: use a keyPath or keyData requirement';
-  // A Rekor key asks for the transparency log's signed entry timestamp, which skiff does not check yet.
-  if (req.rekorPublicKeyPath !== undefined || req.rekorPublicKeyData !== undefined) return 'Rekor-backed sigstore requirements (rekorPublicKeyPath, rekorPublicKeyData) cannot be verified by skiff yet';
-  let signatures: { payload: Buffer; signature: string }[];
+  let signatures: { payload: Buffer; signature: string; bundle?: string }[];
   try {
     signatures = (await image.sigstoreSignatures?.()) ?? [];
   } catch (e) {
@@ -114,7 +112,7 @@ async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned
     throw e;
   }
   if (signatures.length === 0) return 'A signature was required, but no signature exists';
-  const { readPublicKeys, verifySigstore } = await import('./sigstore.ts');
+  const { readPublicKeys, verifyRekorBundle, verifySigstore } = await import('./sigstore.ts');
   let pem: string;
   try {
     pem = req.keyData ?? readFileSync(req.keyPath as string, 'utf8');
@@ -122,7 +120,26 @@ async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned
     throw new SkiffError('policy-rejected', `Source image rejected: reading key file ${req.keyPath}: ${(e as Error).message}`);
   }
   const keys = readPublicKeys(pem, req.keyPath ?? 'keyData');
-  return firstAccepted(signatures, image, req.signedIdentity, async (sig) => verifySigstore(sig.payload, sig.signature, keys));
+  // With a Rekor key, each signature must also carry the log's signed entry timestamp.
+  const rekor = await rekorKeys(req, readPublicKeys);
+  return firstAccepted(signatures, image, req.signedIdentity, async (sig) => {
+    const claims = verifySigstore(sig.payload, sig.signature, keys);
+    if (rekor) {
+      if (!sig.bundle) throw new InvalidSignature('a Rekor bundle was required, but the signature has none');
+      verifyRekorBundle(sig.bundle, rekor, sig.signature, sig.payload, keys);
+    }
+    return claims;
+  });
+}
+
+async function rekorKeys(req: Extract<Requirement, { type: 'sigstoreSigned' }>, read: (pem: string, what: string) => import('node:crypto').KeyObject[]): Promise<import('node:crypto').KeyObject[] | undefined> {
+  if (req.rekorPublicKeyData !== undefined) return read(req.rekorPublicKeyData, 'rekorPublicKeyData');
+  if (req.rekorPublicKeyPath === undefined) return undefined;
+  try {
+    return read(readFileSync(req.rekorPublicKeyPath, 'utf8'), req.rekorPublicKeyPath);
+  } catch (e) {
+    throw new SkiffError('policy-rejected', `Source image rejected: reading Rekor key ${req.rekorPublicKeyPath}: ${(e as Error).message}`);
+  }
 }
 
 async function trustedKeys(req: Extract<Requirement, { type: 'signedBy' }>): Promise<Awaited<ReturnType<typeof readKeys>>> {

@@ -9,10 +9,10 @@
  * `REPO:sha256-HEX.sig` ("sigstore attachments").
  *
  * Private keys are cosign's encrypted PEM: a JSON envelope (scrypt, then NaCl secretbox) around
- * a PKCS#8 key. Fulcio certificates and Rekor entries are not checked here: only keyPath/keyData
- * requirements can be verified offline.
+ * a PKCS#8 key. A Rekor bundle's signed entry timestamp is checked offline with the log's key;
+ * Fulcio certificates are not checked (that needs the Fulcio roots and is refused).
  */
-import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify } from 'node:crypto';
 import { SkiffError } from '../../util/errors.ts';
 import { InvalidSignature, parsePayload, payloadFor } from './simple.ts';
 
@@ -104,4 +104,56 @@ export function verifySigstore(payload: Buffer, signatureB64: string, keys: read
   const sig = Buffer.from(signatureB64, 'base64');
   if (!keys.some((k) => verify('sha256', payload, k, sig))) throw new InvalidSignature('cryptographic signature verification failed: the signature does not match any trusted key');
   return parsePayload(payload, SIGSTORE_PAYLOAD_TYPE);
+}
+
+export const SIGSTORE_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
+
+/**
+ * Checks a Rekor bundle (its signed entry timestamp, SET) offline against the log's public
+ * key, as containers/image does for a requirement with rekorPublicKeyPath/Data: the SET is
+ * the log's ECDSA signature over the canonical JSON of the entry; the entry must be the log's
+ * (logID is the SHA-256 of its key), a `hashedrekord` for exactly this payload and signature,
+ * made with a key the requirement trusts.
+ */
+export function verifyRekorBundle(bundleJson: string, rekorKeys: readonly KeyObject[], signatureB64: string, payload: Buffer, trusted: readonly KeyObject[]): void {
+  const bad = (why: string): never => {
+    throw new InvalidSignature(`the Rekor bundle is not valid: ${why}`);
+  };
+  let bundle: { SignedEntryTimestamp?: unknown; Payload?: { body?: unknown; integratedTime?: unknown; logIndex?: unknown; logID?: unknown } };
+  try {
+    bundle = JSON.parse(bundleJson) as typeof bundle;
+  } catch {
+    return bad('not JSON');
+  }
+  const p = bundle.Payload;
+  if (typeof bundle.SignedEntryTimestamp !== 'string' || !p || typeof p.body !== 'string' || typeof p.integratedTime !== 'number' || typeof p.logIndex !== 'number' || typeof p.logID !== 'string') {
+    return bad('fields missing');
+  }
+  // RFC 8785 canonical JSON of the entry: keys sorted, no spaces.
+  const canonical = Buffer.from(JSON.stringify({ body: p.body, integratedTime: p.integratedTime, logID: p.logID, logIndex: p.logIndex }));
+  const set = Buffer.from(bundle.SignedEntryTimestamp, 'base64');
+  const log = rekorKeys.find((k) => verify('sha256', canonical, k, set));
+  if (!log) bad('the signed entry timestamp is not by a trusted Rekor key');
+  const logId = createHash('sha256').update(log?.export({ format: 'der', type: 'spki' }) as Buffer).digest('hex');
+  if (p.logID !== logId) bad(`log ID ${p.logID} is not the trusted log's`);
+  let body: { apiVersion?: unknown; kind?: unknown; spec?: { data?: { hash?: { algorithm?: unknown; value?: unknown } }; signature?: { content?: unknown; publicKey?: { content?: unknown } } } };
+  try {
+    body = JSON.parse(Buffer.from(p.body, 'base64').toString('utf8')) as typeof body;
+  } catch {
+    return bad('the entry body is not JSON');
+  }
+  if (body.kind !== 'hashedrekord' || body.apiVersion !== '0.0.1') bad(`unsupported entry ${String(body.kind)} ${String(body.apiVersion)}`);
+  const hash = body.spec?.data?.hash;
+  if (hash?.algorithm !== 'sha256' || hash.value !== createHash('sha256').update(payload).digest('hex')) bad('the entry is for another payload');
+  if (body.spec?.signature?.content !== signatureB64) bad('the entry is for another signature');
+  const keyB64 = body.spec?.signature?.publicKey?.content;
+  if (typeof keyB64 !== 'string') return bad('the entry names no key');
+  let entryKey: KeyObject;
+  try {
+    entryKey = createPublicKey(Buffer.from(keyB64, 'base64').toString('utf8'));
+  } catch {
+    return bad('the entry\'s key cannot be read');
+  }
+  const der = (k: KeyObject) => (k.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
+  if (!trusted.some((k) => der(k) === der(entryKey))) bad('the entry was made with a key the policy does not trust');
 }
