@@ -5,7 +5,14 @@
  * containers/image does; writing appends a layer to whatever signatures are there already.
  */
 import type { RegistryClient } from '../image/transport/registry/client.ts';
-import { attachmentTag, SIGSTORE_BUNDLE_ANNOTATION, SIGSTORE_LAYER_TYPE, SIGSTORE_SIGNATURE_ANNOTATION } from '../image/trust/sigstore.ts';
+import {
+  attachmentTag,
+  SIGSTORE_BUNDLE_ANNOTATION,
+  SIGSTORE_CERTIFICATE_ANNOTATION,
+  SIGSTORE_CHAIN_ANNOTATION,
+  SIGSTORE_LAYER_TYPE,
+  SIGSTORE_SIGNATURE_ANNOTATION,
+} from '../image/trust/sigstore.ts';
 import { InvalidSignature } from '../image/trust/simple.ts';
 import { type Descriptor, MEDIA, type Manifest, parseJson, validateManifest } from '../image/types.ts';
 import { isSkiffError } from '../util/errors.ts';
@@ -17,6 +24,9 @@ export interface SigstoreSignature {
   readonly signature: string;
   /** The Rekor bundle (`dev.sigstore.cosign/bundle`), when the signer logged it. */
   readonly bundle?: string;
+  /** A Fulcio-certified signature's certificate and its chain (PEM). */
+  readonly certificate?: string;
+  readonly chain?: string;
 }
 
 /** A payload is a small JSON document. */
@@ -42,8 +52,14 @@ export async function readAttachments(client: RegistryClient, manifestDigest: st
     const signature = layer.annotations?.[SIGSTORE_SIGNATURE_ANNOTATION];
     if (!signature) throw new InvalidSignature(`sigstore signature ${layer.digest} has no ${SIGSTORE_SIGNATURE_ANNOTATION} annotation`);
     if (layer.size > MAX_PAYLOAD_BYTES) throw new InvalidSignature(`sigstore payload ${layer.digest} of ${layer.size} bytes is too large`);
-    const bundle = layer.annotations?.[SIGSTORE_BUNDLE_ANNOTATION];
-    out.push({ payload: await collect(verifiedBlob(client, layer, () => {})), signature, ...(bundle ? { bundle } : {}) });
+    const a = layer.annotations ?? {};
+    out.push({
+      payload: await collect(verifiedBlob(client, layer, () => {})),
+      signature,
+      bundle: a[SIGSTORE_BUNDLE_ANNOTATION],
+      certificate: a[SIGSTORE_CERTIFICATE_ANNOTATION],
+      chain: a[SIGSTORE_CHAIN_ANNOTATION],
+    });
   }
   return out;
 }

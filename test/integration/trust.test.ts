@@ -10,7 +10,7 @@
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash, generateKeyPairSync, sign as cryptoSign } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, sign as cryptoSign } from 'node:crypto';
 import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -407,7 +407,7 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     }
   });
 
-  it('sigstore with a Rekor key: the signed entry timestamp is checked offline; missing or forged, refused', async () => {
+  it('sigstore with Rekor and Fulcio: the log\'s timestamp and the certificate checked offline; missing, forged or misnamed, refused', async () => {
     // A signer key and a Rekor log key made here: the bundle is built as cosign writes it.
     const signer = generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const log = generateKeyPairSync('ec', { namedCurve: 'P-256' });
@@ -428,10 +428,10 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
       assert.equal((await fetch(loc, { method: 'PUT', body: data })).status, 201);
       return { digest: d, size: data.length };
     };
-    /** Signs `ref` as cosign would and attaches it, with the given bundle annotation (or none). */
-    const attach = async (repo: string, ref: string, digest: string, bundle: (payload: Buffer, sig: string) => string | undefined): Promise<void> => {
+    /** Signs `ref` as cosign would and attaches it, with the given bundle annotation (or none) and more annotations. */
+    const attach = async (repo: string, ref: string, digest: string, bundle: (payload: Buffer, sig: string) => string | undefined, key: KeyObject = signer.privateKey, more: Record<string, string> = {}): Promise<void> => {
       const payload = Buffer.from(JSON.stringify({ critical: { identity: { 'docker-reference': ref }, image: { 'docker-manifest-digest': digest }, type: 'cosign container image signature' }, optional: {} }));
-      const sig = cryptoSign('sha256', payload, signer.privateKey).toString('base64');
+      const sig = cryptoSign('sha256', payload, key).toString('base64');
       const layer = await putBlob(repo, payload);
       const b = bundle(payload, sig);
       const config = await putBlob(repo, Buffer.from('{}'));
@@ -439,13 +439,13 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer, annotations: { 'dev.cosignproject.cosign/signature': sig, ...(b ? { 'dev.sigstore.cosign/bundle': b } : {}) } }],
+        layers: [{ mediaType: 'application/vnd.dev.cosign.simplesigning.v1+json', ...layer, annotations: { 'dev.cosignproject.cosign/signature': sig, ...(b ? { 'dev.sigstore.cosign/bundle': b } : {}), ...more } }],
       };
       const res = await fetch(`${base}/${repo}/manifests/${digest.replace(':', '-')}.sig`, { method: 'PUT', headers: { 'content-type': manifest.mediaType }, body: JSON.stringify(manifest) });
       assert.equal(res.status, 201);
     };
-    const rekorBundle = (forge: boolean) => (payload: Buffer, sig: string): string => {
-      const body = Buffer.from(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } }, signature: { content: sig, publicKey: { content: Buffer.from(signerPem).toString('base64') } } } })).toString('base64');
+    const rekorBundle = (forge: boolean, keyPem: string = signerPem) => (payload: Buffer, sig: string): string => {
+      const body = Buffer.from(JSON.stringify({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } }, signature: { content: sig, publicKey: { content: Buffer.from(keyPem).toString('base64') } } } })).toString('base64');
       const entry = { body, integratedTime: Math.floor(Date.now() / 1000), logID: createHash('sha256').update(log.publicKey.export({ format: 'der', type: 'spki' })).digest('hex'), logIndex: 7 };
       const set = cryptoSign('sha256', Buffer.from(JSON.stringify(entry)), forge ? signer.privateKey : log.privateKey).toString('base64');
       return JSON.stringify({ SignedEntryTimestamp: set, Payload: entry });
@@ -462,6 +462,47 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
         await ok(sk(['push', '-q', ...tls, 'localhost/busybox', ref]), `push ${repo}`);
         await attach(repo, ref, await digestOf(ref), bundle);
         const r = await pull(ref);
+        if (expect === undefined) assert.equal(r.code, 0, r.stderr);
+        else {
+          assert.equal(r.code, 125, r.stderr);
+          assert.match(r.stderr, expect);
+        }
+      }
+
+      // Fulcio: a certificate from a CA made here, naming an e-mail address and an OIDC issuer.
+      const pki = join(sb.dir, 'fulcio');
+      mkdirSync(pki);
+      const openssl = (args: string[]) => execFileSync('openssl', args, { cwd: pki, stdio: 'ignore' });
+      const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+      openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '2', '-subj', '/CN=test fulcio', '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign']);
+      const issuer = 'https://issuer.example';
+      const leaf = (name: string, signCa: boolean): { cert: string; key: KeyObject } => {
+        writeFileSync(join(pki, `${name}.ext`), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=codeSigning\nsubjectAltName=email:dev@example.com\n1.3.6.1.4.1.57264.1.1=DER:${Buffer.from(issuer).toString('hex')}\n`);
+        openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=${name}`]);
+        openssl(signCa
+          ? ['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-set_serial', '0x1001', '-days', '1', '-out', `${name}.crt`, '-extfile', `${name}.ext`]
+          : ['x509', '-req', '-in', `${name}.csr`, '-signkey', `${name}.key`, '-days', '1', '-out', `${name}.crt`, '-extfile', `${name}.ext`]);
+        return { cert: readFileSync(join(pki, `${name}.crt`), 'utf8'), key: createPrivateKey(readFileSync(join(pki, `${name}.key`))) };
+      };
+      const fulcioPolicy = (email: string) => {
+        const f = join(sb.dir, `fulcio-${email}.json`);
+        writeFileSync(f, JSON.stringify({
+          default: [{ type: 'insecureAcceptAnything' }],
+          transports: { docker: { [`${reg.host}/sigstore`]: [{ type: 'sigstoreSigned', fulcio: { caPath: join(pki, 'ca.crt'), oidcIssuer: issuer, subjectEmail: email }, rekorPublicKeyPath: join(sb.dir, 'rekor.pub'), signedIdentity: { type: 'matchRepoDigestOrExact' } }] } },
+        }));
+        return f;
+      };
+      const good = leaf('good', true);
+      const rogue = leaf('rogue', false);
+      for (const [repo, cert, email, expect] of [
+        ['sigstore/fulcio-ok', good, 'dev@example.com', undefined],
+        ['sigstore/fulcio-email', good, 'someone-else@example.com', /it names dev@example\.com, not someone-else@example\.com\n$/],
+        ['sigstore/fulcio-rogue', rogue, 'dev@example.com', /the Fulcio certificate is not accepted: it is not issued by a trusted CA\n$/],
+      ] as const) {
+        const ref = `${reg.host}/${repo}:1`;
+        await ok(sk(['push', '-q', ...tls, 'localhost/busybox', ref]), `push ${repo}`);
+        await attach(repo, ref, await digestOf(ref), rekorBundle(false, cert.cert), cert.key, { 'dev.sigstore.cosign/certificate': cert.cert });
+        const r = await runAsync(SKIFF, other.args(['pull', '-q', ...tls, '--signature-policy', fulcioPolicy(email), ref]), { env });
         if (expect === undefined) assert.equal(r.code, 0, r.stderr);
         else {
           assert.equal(r.code, 125, r.stderr);

@@ -4,6 +4,7 @@
  * least one of its signatures is by a trusted key, over this very manifest, and for an
  * identity the requirement's signedIdentity accepts; otherwise the reasons are reported.
  */
+import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { formatReference, type ImageReference, normalizeName, repositoryName } from '../reference.ts';
 import { SkiffError } from '../../util/errors.ts';
@@ -24,7 +25,16 @@ export interface ImageUnderPolicy {
   /** The simple signatures the source or its lookaside has for the manifest. */
   signatures(): Promise<Buffer[]>;
   /** The sigstore signatures attached to the manifest in the registry (none where not enabled). */
-  sigstoreSignatures?(): Promise<{ payload: Buffer; signature: string; bundle?: string }[]>;
+  sigstoreSignatures?(): Promise<SigstoreSig[]>;
+}
+
+/** A sigstore signature as attached: the payload, its signature, and what vouches for it. */
+export interface SigstoreSig {
+  readonly payload: Buffer;
+  readonly signature: string;
+  readonly bundle?: string;
+  readonly certificate?: string;
+  readonly chain?: string;
 }
 
 export interface Decision {
@@ -102,9 +112,7 @@ async function firstAccepted<S>(signatures: readonly S[], image: ImageUnderPolic
 }
 
 async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned' }>, image: ImageUnderPolicy): Promise<string | undefined> {
-  // Certificates from Fulcio need Rekor and a network to check: fail closed rather than trust.
-  if (req.fulcio) return 'Fulcio-certified sigstore signatures cannot be verified by skiff: use a keyPath or keyData requirement';
-  let signatures: { payload: Buffer; signature: string; bundle?: string }[];
+  let signatures: SigstoreSig[];
   try {
     signatures = (await image.sigstoreSignatures?.()) ?? [];
   } catch (e) {
@@ -112,24 +120,46 @@ async function sigstoreRefusal(req: Extract<Requirement, { type: 'sigstoreSigned
     throw e;
   }
   if (signatures.length === 0) return 'A signature was required, but no signature exists';
-  const { readPublicKeys, verifyRekorBundle, verifySigstore } = await import('./sigstore.ts');
-  let pem: string;
-  try {
-    pem = req.keyData ?? readFileSync(req.keyPath as string, 'utf8');
-  } catch (e) {
-    throw new SkiffError('policy-rejected', `Source image rejected: reading key file ${req.keyPath}: ${(e as Error).message}`);
-  }
-  const keys = readPublicKeys(pem, req.keyPath ?? 'keyData');
+  const lib = await import('./sigstore.ts');
   // With a Rekor key, each signature must also carry the log's signed entry timestamp.
-  const rekor = await rekorKeys(req, readPublicKeys);
+  const rekor = await rekorKeys(req, lib.readPublicKeys);
+  if (req.fulcio) {
+    const fulcio = req.fulcio;
+    const ca = readKeyText(fulcio.caData, fulcio.caPath, 'Fulcio CA');
+    return firstAccepted(signatures, image, req.signedIdentity, async (sig) => {
+      if (!sig.certificate) throw new InvalidSignature('a Fulcio certificate was required, but the signature has none');
+      if (!sig.bundle || !rekor) throw new InvalidSignature('a Rekor bundle was required, but the signature has none');
+      let certKey: import('node:crypto').KeyObject;
+      try {
+        certKey = new X509Certificate(sig.certificate).publicKey;
+      } catch (e) {
+        throw new InvalidSignature(`the Fulcio certificate cannot be read: ${(e as Error).message}`);
+      }
+      // The log says when the signature existed; the certificate must have been valid then.
+      const loggedAt = lib.verifyRekorBundle(sig.bundle, rekor, sig.signature, sig.payload, [certKey], sig.certificate);
+      const key = lib.verifyFulcioCertificate(sig.certificate, sig.chain, ca, fulcio, loggedAt);
+      return lib.verifySigstore(sig.payload, sig.signature, [key]);
+    });
+  }
+  const keys = lib.readPublicKeys(readKeyText(req.keyData, req.keyPath, 'public key'), req.keyPath ?? 'keyData');
   return firstAccepted(signatures, image, req.signedIdentity, async (sig) => {
-    const claims = verifySigstore(sig.payload, sig.signature, keys);
+    const claims = lib.verifySigstore(sig.payload, sig.signature, keys);
     if (rekor) {
       if (!sig.bundle) throw new InvalidSignature('a Rekor bundle was required, but the signature has none');
-      verifyRekorBundle(sig.bundle, rekor, sig.signature, sig.payload, keys);
+      lib.verifyRekorBundle(sig.bundle, rekor, sig.signature, sig.payload, keys);
     }
     return claims;
   });
+}
+
+/** A key or certificate the policy gives inline (already decoded) or by path. */
+function readKeyText(data: string | undefined, path: string | undefined, what: string): string {
+  if (data !== undefined) return data;
+  try {
+    return readFileSync(path as string, 'utf8');
+  } catch (e) {
+    throw new SkiffError('policy-rejected', `Source image rejected: reading ${what} ${path}: ${(e as Error).message}`);
+  }
 }
 
 async function rekorKeys(req: Extract<Requirement, { type: 'sigstoreSigned' }>, read: (pem: string, what: string) => import('node:crypto').KeyObject[]): Promise<import('node:crypto').KeyObject[] | undefined> {

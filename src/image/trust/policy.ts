@@ -38,12 +38,20 @@ export type Requirement =
       readonly type: 'sigstoreSigned';
       readonly keyPath?: string;
       readonly keyData?: string;
-      readonly fulcio?: Record<string, unknown>;
+      readonly fulcio?: FulcioRule;
       readonly rekorPublicKeyPath?: string;
       readonly rekorPublicKeyData?: string;
       readonly signedIdentity: SignedIdentity;
     }
   | { readonly type: 'signedBaseLayer'; readonly baseLayerIdentity: Record<string, unknown> };
+
+/** sigstoreSigned's `fulcio`: which CA certifies the signer, and whom the certificate must name. */
+export interface FulcioRule {
+  readonly caPath?: string;
+  readonly caData?: string;
+  readonly oidcIssuer: string;
+  readonly subjectEmail: string;
+}
 
 export interface Policy {
   readonly path: string;
@@ -188,7 +196,7 @@ function requirement(v: unknown): Requirement {
         type,
         keyPath: 'keyPath' in o ? str(o, 'keyPath') : undefined,
         keyData: 'keyData' in o ? base64(str(o, 'keyData'), 'keyData') : undefined,
-        fulcio: 'fulcio' in o ? object(o.fulcio, 'fulcio') : undefined,
+        fulcio: 'fulcio' in o ? fulcio(o.fulcio, o) : undefined,
         rekorPublicKeyPath: 'rekorPublicKeyPath' in o ? str(o, 'rekorPublicKeyPath') : undefined,
         rekorPublicKeyData: 'rekorPublicKeyData' in o ? base64(str(o, 'rekorPublicKeyData'), 'rekorPublicKeyData') : undefined,
         signedIdentity: identity(o.signedIdentity),
@@ -200,6 +208,22 @@ function requirement(v: unknown): Requirement {
     default:
       fail(`Unknown policy requirement type "${String(type)}"`);
   }
+}
+
+function fulcio(v: unknown, req: Record<string, unknown>): FulcioRule {
+  const o = object(v, 'fulcio');
+  knownKeys(o, ['caPath', 'caData', 'oidcIssuer', 'subjectEmail']);
+  if (['caPath', 'caData'].filter((k) => k in o).length !== 1) fail('exactly one of caPath and caData must be specified');
+  if (!('oidcIssuer' in o)) fail('oidcIssuer not specified');
+  if (!('subjectEmail' in o)) fail('subjectEmail not specified');
+  // A certificate says who signed, not when: only the log's timestamp proves it was valid then.
+  if (!('rekorPublicKeyPath' in req) && !('rekorPublicKeyData' in req)) fail('With Fulcio, a rekor public key must be specified');
+  return {
+    caPath: 'caPath' in o ? str(o, 'caPath') : undefined,
+    caData: 'caData' in o ? base64(str(o, 'caData'), 'caData') : undefined,
+    oidcIssuer: str(o, 'oidcIssuer'),
+    subjectEmail: str(o, 'subjectEmail'),
+  };
 }
 
 function stringList(v: unknown, what: string): string[] {

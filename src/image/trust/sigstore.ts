@@ -9,10 +9,10 @@
  * `REPO:sha256-HEX.sig` ("sigstore attachments").
  *
  * Private keys are cosign's encrypted PEM: a JSON envelope (scrypt, then NaCl secretbox) around
- * a PKCS#8 key. A Rekor bundle's signed entry timestamp is checked offline with the log's key;
- * Fulcio certificates are not checked (that needs the Fulcio roots and is refused).
+ * a PKCS#8 key. A Rekor bundle's signed entry timestamp is checked offline with the log's key,
+ * and a Fulcio certificate against the CA the policy names, at the time the log recorded.
  */
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject, randomBytes, scryptSync, sign, verify, X509Certificate } from 'node:crypto';
 import { SkiffError } from '../../util/errors.ts';
 import { InvalidSignature, parsePayload, payloadFor } from './simple.ts';
 
@@ -107,6 +107,8 @@ export function verifySigstore(payload: Buffer, signatureB64: string, keys: read
 }
 
 export const SIGSTORE_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
+export const SIGSTORE_CERTIFICATE_ANNOTATION = 'dev.sigstore.cosign/certificate';
+export const SIGSTORE_CHAIN_ANNOTATION = 'dev.sigstore.cosign/chain';
 
 /**
  * Checks a Rekor bundle (its signed entry timestamp, SET) offline against the log's public
@@ -115,7 +117,7 @@ export const SIGSTORE_BUNDLE_ANNOTATION = 'dev.sigstore.cosign/bundle';
  * (logID is the SHA-256 of its key), a `hashedrekord` for exactly this payload and signature,
  * made with a key the requirement trusts.
  */
-export function verifyRekorBundle(bundleJson: string, rekorKeys: readonly KeyObject[], signatureB64: string, payload: Buffer, trusted: readonly KeyObject[]): void {
+export function verifyRekorBundle(bundleJson: string, rekorKeys: readonly KeyObject[], signatureB64: string, payload: Buffer, trusted: readonly KeyObject[], certificatePem?: string): number {
   const bad = (why: string): never => {
     throw new InvalidSignature(`the Rekor bundle is not valid: ${why}`);
   };
@@ -156,4 +158,83 @@ export function verifyRekorBundle(bundleJson: string, rekorKeys: readonly KeyObj
   }
   const der = (k: KeyObject) => (k.export({ format: 'der', type: 'spki' }) as Buffer).toString('base64');
   if (!trusted.some((k) => der(k) === der(entryKey))) bad('the entry was made with a key the policy does not trust');
+  // A certificate-signed entry names the certificate itself.
+  if (certificatePem !== undefined && Buffer.from(keyB64, 'base64').toString('utf8').trim() !== certificatePem.trim()) bad('the entry names another certificate');
+  return p.integratedTime;
+}
+
+/**
+ * A Fulcio certificate's word on the signer (containers/image's fulcio rule): issued, through
+ * the chain given, by a trusted CA; valid when the log recorded the signature; for code
+ * signing; naming the OIDC issuer and the e-mail address the policy asks for. Returns the
+ * certificate's public key, which must have made the signature.
+ */
+export function verifyFulcioCertificate(certPem: string, chainPem: string | undefined, caPem: string, rule: { oidcIssuer: string; subjectEmail: string }, signedAt: number): KeyObject {
+  const bad = (why: string): never => {
+    throw new InvalidSignature(`the Fulcio certificate is not accepted: ${why}`);
+  };
+  const certs = (pem: string) => (pem.match(/-----BEGIN CERTIFICATE-----[\s\S]*?-----END CERTIFICATE-----/g) ?? []).map((b) => new X509Certificate(b));
+  let leaf: X509Certificate;
+  let roots: X509Certificate[];
+  let intermediates: X509Certificate[];
+  try {
+    [leaf] = certs(certPem);
+    roots = certs(caPem);
+    intermediates = chainPem ? certs(chainPem) : [];
+  } catch (e) {
+    return bad((e as Error).message);
+  }
+  if (!leaf) bad('there is none');
+  if (roots.length === 0) bad('the policy names no CA certificate');
+  const at = new Date(signedAt * 1000);
+  const valid = (c: X509Certificate) => new Date(c.validFrom) <= at && at <= new Date(c.validTo);
+  // Walk up from the leaf: each certificate issued and signed by the next, ending at a root.
+  let current = leaf;
+  for (let depth = 0; ; depth++) {
+    if (depth > 8) bad('the chain is too long');
+    if (!valid(current)) bad(`${current.subject.split('\n').join(', ')} was not valid when the signature was logged`);
+    const root = roots.find((r) => current.checkIssued(r) && current.verify(r.publicKey));
+    if (root) {
+      if (!valid(root)) bad('the CA certificate was not valid when the signature was logged');
+      break;
+    }
+    const next = intermediates.find((c) => current.checkIssued(c) && current.verify(c.publicKey) && c.ca);
+    if (!next) bad('it is not issued by a trusted CA');
+    current = next as X509Certificate;
+  }
+  if (!(leaf.keyUsage ?? []).includes('1.3.6.1.5.5.7.3.3')) bad('it is not for code signing');
+  const emails = (leaf.subjectAltName ?? '').split(', ').filter((n) => n.startsWith('email:')).map((n) => n.slice('email:'.length));
+  if (!emails.includes(rule.subjectEmail)) bad(`it names ${emails.join(', ') || 'no e-mail address'}, not ${rule.subjectEmail}`);
+  const issuer = oidcIssuerOf(leaf.raw);
+  if (issuer !== rule.oidcIssuer) bad(`its OIDC issuer is ${issuer ?? 'not named'}, not ${rule.oidcIssuer}`);
+  return leaf.publicKey;
+}
+
+/** Fulcio's OIDC issuer extension: 1.3.6.1.4.1.57264.1.1 (the raw string) or …1.8 (a UTF8String). */
+function oidcIssuerOf(der: Buffer): string | undefined {
+  const find = (last: number): Buffer | undefined => {
+    const oid = Buffer.from([0x06, 0x0a, 0x2b, 0x06, 0x01, 0x04, 0x01, 0x83, 0xbf, 0x30, 0x01, last]);
+    const at = der.indexOf(oid);
+    if (at < 0) return undefined;
+    let i = at + oid.length;
+    if (der[i] === 0x01) i += 3; // a `critical` BOOLEAN
+    if (der[i] !== 0x04) return undefined;
+    const [len, hdr] = derLength(der, i + 1);
+    return der.subarray(i + 1 + hdr, i + 1 + hdr + len);
+  };
+  const v2 = find(0x08);
+  if (v2 && v2[0] === 0x0c) {
+    const [len, hdr] = derLength(v2, 1);
+    return v2.subarray(1 + hdr, 1 + hdr + len).toString('utf8');
+  }
+  return find(0x01)?.toString('utf8');
+}
+
+function derLength(b: Buffer, at: number): [number, number] {
+  const first = b[at];
+  if (first < 0x80) return [first, 1];
+  const n = first & 0x7f;
+  let len = 0;
+  for (let k = 0; k < n; k++) len = (len << 8) | b[at + 1 + k];
+  return [len, 1 + n];
 }
