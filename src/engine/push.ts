@@ -39,6 +39,8 @@ export interface PushOptions extends RegistryAccess {
   readonly signBy?: string;
   /** `--sign-by-sigstore-private-key`, decrypted: sign with sigstore, attached in the registry. */
   readonly sigstoreKey?: import('node:crypto').KeyObject;
+  /** `--signature-policy`: the policy the stored image must pass before it leaves. */
+  readonly signaturePolicy?: string;
   readonly signPassphraseFile?: string;
 }
 
@@ -67,6 +69,7 @@ export async function pushImage(engine: Engine, source: string, destination: str
   const reporter = opts.reporter ?? SILENT;
   const image = engine.images.resolve(source);
   const dest = pushDestination(destination);
+  await storageTrust(engine, opts.signaturePolicy, source, image);
   const compression = opts.compression ?? 'gzip';
   const client = openClient({ registry: dest.domain, repository: dest.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull,push' });
   const store = engine.store;
@@ -112,6 +115,14 @@ export async function pushImage(engine: Engine, source: string, destination: str
   } finally {
     client.close();
   }
+}
+
+/** The trust policy's word on a stored image leaving the store (Podman checks push and save too). */
+export async function storageTrust(engine: Engine, policyFile: string | undefined, name: string, image: ImageRecord): Promise<void> {
+  const { Trust } = await import('./trust.ts');
+  const c = engine.config;
+  const store = `[${engine.store.layers.driver}@${c.graphRoot}+${c.runRoot}]`;
+  await Trust.load(policyFile).checkStorage(store, image.names.find((n) => n === name) ?? image.names[0] ?? image.id, engine.store.images.manifestBytes(image));
 }
 
 function wrap(e: unknown, what: string): unknown {

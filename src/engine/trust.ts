@@ -51,6 +51,14 @@ export class Trust {
   }
 
   /**
+   * Checks a stored image about to be copied out (push, save): containers-storage has no
+   * scopes here, so its transport default or the global default decides, as for Podman.
+   */
+  async checkStorage(store: string, name: string, manifest: Buffer): Promise<Decision> {
+    return checkImage(this.policy, { transport: 'containers-storage', reference: '', display: `containers-storage:${store}${name}`, manifest, signatures: async () => [] });
+  }
+
+  /**
    * Checks an image from a local transport (`oci:`, `docker-archive:`, …) by its path. Named as
    * containers/image names it: an OCI reference always carries its `:REF`, even empty.
    */

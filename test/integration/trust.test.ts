@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash, createPrivateKey, generateKeyPairSync, type KeyObject, sign as cryptoSign } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -181,6 +181,13 @@ describe('image trust: policy.json and simple signatures, with podman and skopeo
     const load = await sk(['load', '--signature-policy', rejectAll, '-i', archive]);
     assert.equal(load.code, 125);
     assert.equal(load.stderr, `Error: Source image rejected: Running image oci-archive:${archive}: is rejected by policy.\n`);
+    // push and save copy out of the store: the policy decides for containers-storage too.
+    const pushOut = await sk(['push', ...tls, '--signature-policy', rejectAll, 'localhost/busybox', `${reg.host}/rejected/pushed:1`]);
+    assert.equal(pushOut.code, 125);
+    assert.match(pushOut.stderr, /^Error: Source image rejected: Running image containers-storage:\[overlay@[^\]]+\]localhost\/busybox:latest is rejected by policy\.\n$/);
+    const saveOut = await sk(['save', '--signature-policy', rejectAll, '-o', join(sb.dir, 'refused.tar'), 'localhost/busybox']);
+    assert.equal(saveOut.code, 125);
+    assert.ok(!existsSync(join(sb.dir, 'refused.tar')));
     // import is a copy from the tarball transport: Podman's words.
     const imp = ['import', '--signature-policy', rejectAll, archive, 'localhost/imported:1'];
     assert.equal((await sk(imp)).stderr, (await pm(imp)).stderr);

@@ -34,6 +34,7 @@ export const command: CommandSpec = {
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress output information when pushing images' },
     // Accepted for Podman's command lines: skiff keeps no signatures with stored images, so a push never copies any.
     { name: 'remove-signatures', type: 'bool', usage: 'Discard any pre-existing signatures in the image' },
+    { name: 'signature-policy', type: 'string', usage: 'Path to a signature-policy file', hidden: true },
     { name: 'sign-by', type: 'string', usage: 'Add a signature at the destination using the specified key' },
     { name: 'sign-by-sigstore-private-key', type: 'string', valueName: 'PATH', usage: 'Sign the image using a sigstore private key at PATH' },
     { name: 'sign-passphrase-file', type: 'string', valueName: 'PATH', usage: 'Read a passphrase for signing an image from PATH' },
@@ -54,7 +55,10 @@ export const command: CommandSpec = {
     const destination = ctx.args[1] ?? source;
     const engine = await ctx.engine();
     const { isOtherTransport } = await import('../../engine/pull-policy.ts');
+    const signaturePolicy = (f['signature-policy'] as string) || undefined;
     if (isOtherTransport(destination)) {
+      const { storageTrust } = await import('../../engine/push.ts');
+      await storageTrust(engine, signaturePolicy, source, engine.images.resolve(source));
       const { copyToTransport } = await import('../../engine/transports.ts');
       await copyToTransport(engine, source, destination, { compress: f.compress as boolean });
       return;
@@ -69,6 +73,7 @@ export const command: CommandSpec = {
       forceCompression: f['force-compression'] as boolean,
       digestFile: (f.digestfile as string) || undefined,
       signBy: (f['sign-by'] as string) || undefined,
+      signaturePolicy,
       sigstoreKey: f['sign-by-sigstore-private-key'] ? await sigstoreKeyFlag(ctx) : undefined,
       signPassphraseFile: (f['sign-passphrase-file'] as string) || undefined,
       reporter: copyReporter(ctx.stderr, { quiet: f.quiet as boolean }),

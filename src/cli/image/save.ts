@@ -23,6 +23,7 @@ export const command: CommandSpec = {
     { name: 'multi-image-archive', short: 'm', type: 'bool', usage: 'Interpret additional arguments as images not tags and create a multi-image-archive (only for docker-archive)' },
     { name: 'output', short: 'o', type: 'string', usage: 'Write to a specified file (default: stdout, which must be redirected)' },
     { name: 'quiet', short: 'q', type: 'bool', usage: 'Suppress the output' },
+    { name: 'signature-policy', type: 'string', usage: 'Path to a signature-policy file', hidden: true },
     { name: 'uncompressed', type: 'bool', usage: 'Accept uncompressed layers when copying OCI images' },
   ],
   async run(ctx) {
@@ -47,6 +48,9 @@ export const command: CommandSpec = {
       output = '/dev/stdout';
     }
     const engine = await ctx.engine();
+    // What leaves the store passes the trust policy first, as in Podman.
+    const { storageTrust } = await import('../../engine/push.ts');
+    for (const name of ctx.args) await storageTrust(engine, (f['signature-policy'] as string) || undefined, name, engine.images.resolve(name));
     await saveImages(engine.images, ctx.args, { output, format: format as ArchiveFormat, multiImage: multi, compress: f.compress as boolean });
   },
 };

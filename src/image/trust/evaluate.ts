@@ -45,7 +45,7 @@ export interface Decision {
 }
 
 export function decide(policy: Policy, image: Pick<ImageUnderPolicy, 'transport' | 'reference'>): Decision & { readonly scopes: readonly string[] } {
-  const scopes = image.transport === 'docker' || image.transport === 'atomic' ? dockerScopes(image.reference) : pathScopes(image.reference);
+  const scopes = image.transport === 'docker' || image.transport === 'atomic' ? dockerScopes(image.reference) : image.reference === '' ? [] : pathScopes(image.reference);
   const { scope, requirements } = requirementsFor(policy, image.transport, scopes);
   return { transport: image.transport, scope, requirements, scopes };
 }
