@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import { isMountPoint } from '../util/fsx.ts';
+import { mountOverlay } from '../storage/rootfs.ts';
 import { SkiffError } from '../util/errors.ts';
 import type { Engine } from './engine.ts';
 
@@ -19,6 +20,12 @@ function countFile(engine: Engine, img: ImageRecord): string {
 function topOf(img: ImageRecord): string {
   if (!img.topLayer) throw new SkiffError('unsupported', `image ${img.id.slice(0, 12)} has no layers to mount`);
   return img.topLayer;
+}
+
+function emptyLower(home: string, top: string): string {
+  const empty = join(home, top, 'empty');
+  mkdirSync(empty, { recursive: true, mode: 0o755 });
+  return empty;
 }
 
 function count(path: string): number {
@@ -36,22 +43,16 @@ export async function mountImage(engine: Engine, img: ImageRecord): Promise<stri
   return engine.store.write(async () => {
     if (!isMountPoint(target)) {
       mkdirSync(target, { recursive: true, mode: 0o700 });
+      const chain = layers.chain(img.topLayer).map((l) => l.id);
       const sys = await import('../util/syscall.ts');
-      const chain = layers.chain(img.topLayer).map((l) => layers.diffDir(l.id));
       if (layers.driver === 'vfs') {
         // A vfs layer holds the whole tree: a read-only bind of it.
-        sys.mount(chain[0], target, '', sys.MS_BIND, null);
-        sys.mount('', target, '', sys.MS_BIND | sys.MS_REMOUNT | sys.MS_RDONLY, null);
+        sys.mount(layers.diffDir(chain[0]), target, '', sys.MS_BIND, null);
+        sys.mount('', target, '', sys.MS_BIND | sys.MS_REMOUNT | sys.MS_RDONLY | sys.MS_NOSUID | sys.MS_NODEV, null);
       } else {
         // Overlay without an upper layer needs two lower ones: an empty one stands in for a second.
-        if (chain.length === 1) {
-          const empty = join(layers.home, topOf(img), 'empty');
-          mkdirSync(empty, { recursive: true, mode: 0o755 });
-          chain.push(empty);
-        }
-        const data = `lowerdir=${chain.join(':')}`;
-        if (data.length >= 4096) throw new SkiffError('unsupported', `image has too many layers (${chain.length}) to mount`);
-        sys.mount('overlay', target, 'overlay', sys.MS_RDONLY, data);
+        const rest = chain.length === 1 ? `:${emptyLower(layers.home, topOf(img))}` : '';
+        await mountOverlay(layers, target, chain, rest, sys.MS_RDONLY | sys.MS_NOSUID | sys.MS_NODEV);
       }
     }
     const file = countFile(engine, img);

@@ -80,21 +80,7 @@ export class RootfsStore {
       mount('overlay', target, 'overlay', 0, `lowerdir=${empty},upperdir=${upper},workdir=${work}`);
       return target;
     }
-    const absolute = `lowerdir=${chain.map((l) => this.#layers.diffDir(l.id)).join(':')},upperdir=${upper},workdir=${work}`;
-    if (absolute.length < PAGE) {
-      mount('overlay', target, 'overlay', 0, absolute);
-      return target;
-    }
-    // Too long for one page: relative short names, resolved from the driver home.
-    const relative = `lowerdir=${chain.map((l) => `l/${l.link}`).join(':')},upperdir=${upper},workdir=${work}`;
-    if (relative.length >= PAGE) throw new SkiffError('unsupported', `image has too many layers (${chain.length}) to mount`);
-    const cwd = process.cwd();
-    process.chdir(this.#layers.home);
-    try {
-      mount('overlay', target, 'overlay', 0, relative);
-    } finally {
-      process.chdir(cwd);
-    }
+    await mountOverlay(this.#layers, target, chain.map((l) => l.id), `,upperdir=${upper},workdir=${work}`, 0);
     return target;
   }
 
@@ -112,5 +98,27 @@ export class RootfsStore {
   }
 }
 
-/** Where callers have always found it. */
 export { isMountPoint };
+
+/**
+ * Mounts an overlay of `layers` (top first) at `target`, with `rest` appended to the options:
+ * absolute lowerdirs while they fit in one page, else the layers' short `l/` names relative to
+ * the driver home, mounting from there.
+ */
+export async function mountOverlay(store: LayerStore, target: string, layers: readonly string[], rest: string, flags: number): Promise<void> {
+  const { mount } = await import('../util/syscall.ts');
+  const absolute = `lowerdir=${layers.map((id) => store.diffDir(id)).join(':')}${rest}`;
+  if (absolute.length < PAGE) {
+    mount('overlay', target, 'overlay', flags, absolute);
+    return;
+  }
+  const relative = `lowerdir=${layers.map((id) => `l/${store.require(id).link}`).join(':')}${rest}`;
+  if (relative.length >= PAGE) throw new SkiffError('unsupported', `image has too many layers (${layers.length}) to mount`);
+  const cwd = process.cwd();
+  process.chdir(store.home);
+  try {
+    mount('overlay', target, 'overlay', flags, relative);
+  } finally {
+    process.chdir(cwd);
+  }
+}
