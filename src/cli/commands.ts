@@ -178,7 +178,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: 'system',
     short: 'Manage skiff',
-    subcommands: [{ name: 'info', short: 'Display skiff system information', load: info }],
+    subcommands: [
+      { name: 'check', short: 'Check that this host and user can run containers, and say how to fix what is missing', load: lazy(() => import('./system/check.ts')) },
+      { name: 'info', short: 'Display skiff system information', load: info },
+    ],
   },
   { name: 'tag', short: 'Add an additional name to a local image', load: tag },
   { name: 'top', short: 'Display the running processes of a container', load: top },
