@@ -502,7 +502,7 @@ function isDirectory(path: string): boolean {
 }
 
 async function isMounted(engine: Engine, id: string): Promise<boolean> {
-  const { isMountPoint } = await import('../storage/rootfs.ts');
+  const { isMountPoint } = await import('../util/fsx.ts');
   return engine.store.driver === 'vfs' || isMountPoint(engine.store.rootfs.mountPoint(id));
 }
 

@@ -548,7 +548,7 @@ function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
 
 /** /dev/shm's tmpfs: --shm-size in bytes, or containers.conf's default (64 MiB). */
 async function mountShm(dir: string, sizeBytes?: number): Promise<void> {
-  const { isMountPoint } = await import('../storage/rootfs.ts');
+  const { isMountPoint } = await import('../util/fsx.ts');
   mkdirSync(dir, { recursive: true, mode: 0o1777 });
   if (isMountPoint(dir)) return;
   const { mount, MS_NODEV, MS_NOEXEC, MS_NOSUID } = await import('../util/syscall.ts');
@@ -556,7 +556,7 @@ async function mountShm(dir: string, sizeBytes?: number): Promise<void> {
 }
 
 async function unmountShm(dir: string): Promise<void> {
-  const { isMountPoint } = await import('../storage/rootfs.ts');
+  const { isMountPoint } = await import('../util/fsx.ts');
   if (!isMountPoint(dir)) return;
   const { umount2, MNT_DETACH } = await import('../util/syscall.ts');
   umount2(dir, MNT_DETACH);

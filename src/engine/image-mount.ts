@@ -14,7 +14,7 @@ import { SkiffError } from '../util/errors.ts';
 import type { Engine } from './engine.ts';
 
 function countFile(engine: Engine, img: ImageRecord): string {
-  return join(engine.store.layers.home, topOf(img), 'mount-count');
+  return engine.store.layers.mountCountFile(topOf(img));
 }
 
 function topOf(img: ImageRecord): string {

@@ -59,7 +59,7 @@ export async function mountOverlayVolume(bundle: string, index: number, source: 
 export async function removeOverlayVolumes(bundle: string): Promise<void> {
   const home = overlayHome(bundle);
   if (!existsSync(home)) return;
-  const { isMountPoint } = await import('../storage/rootfs.ts');
+  const { isMountPoint } = await import('../util/fsx.ts');
   const { umount2, MNT_DETACH } = await import('../util/syscall.ts');
   for (const n of readdirSync(home)) {
     const merge = join(home, n, 'merge');

@@ -385,22 +385,22 @@ async function* verifiedLayer(client: RegistryClient, desc: Descriptor, reporter
 async function stageLayers(engine: Engine, client: RegistryClient, manifest: Manifest, config: ImageConfig, scratch: string, reporter: CopyReporter): Promise<(StagedLayer | { blobFile: string } | undefined)[]> {
   const layers = engine.store.layers;
   const out: (StagedLayer | { blobFile: string } | undefined)[] = new Array(manifest.layers.length).fill(undefined);
-  const todo: number[] = [];
+  const missing: number[] = [];
   let parent: string | null = null;
   for (let i = 0; i < manifest.layers.length; i++) {
     const id = chainLayerId(parent, config.rootfs.diff_ids[i]);
     const desc = manifest.layers[i];
     if (layers.get(id)) reporter.blob('blob', desc.digest, desc.size).done('skipped: already exists');
-    else todo.push(i);
+    else missing.push(i);
     parent = id;
   }
   // Bars appear in manifest order, before any download starts, as Podman draws them.
-  const bars = new Map(todo.map((i) => [i, reporter.blob('blob', manifest.layers[i].digest, manifest.layers[i].size)]));
+  const bars = new Map(missing.map((i) => [i, reporter.blob('blob', manifest.layers[i].digest, manifest.layers[i].size)]));
   let next = 0;
   let failure: unknown;
   const worker = async (): Promise<void> => {
-    while (failure === undefined && next < todo.length) {
-      const i = todo[next++];
+    while (failure === undefined && next < missing.length) {
+      const i = missing[next++];
       const desc = manifest.layers[i];
       const bar = bars.get(i) as BlobProgress;
       try {
@@ -418,7 +418,7 @@ async function stageLayers(engine: Engine, client: RegistryClient, manifest: Man
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARALLEL_LAYERS, todo.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(PARALLEL_LAYERS, missing.length) }, worker));
   if (failure !== undefined) throw failure;
   return out;
 }

@@ -69,7 +69,7 @@ export async function pushImage(engine: Engine, source: string, destination: str
   const reporter = opts.reporter ?? SILENT;
   const image = engine.images.resolve(source);
   const dest = pushDestination(destination);
-  await storageTrust(engine, opts.signaturePolicy, source, image);
+  await (await import('./trust.ts')).Trust.load(opts.signaturePolicy).checkStored(engine, source, image);
   const compression = opts.compression ?? 'gzip';
   const client = openClient({ registry: dest.domain, repository: dest.path, access: opts, registries: engine.images.registries(), rootless: engine.config.rootless, actions: 'pull,push' });
   const store = engine.store;
@@ -117,13 +117,6 @@ export async function pushImage(engine: Engine, source: string, destination: str
   }
 }
 
-/** The trust policy's word on a stored image leaving the store (Podman checks push and save too). */
-export async function storageTrust(engine: Engine, policyFile: string | undefined, name: string, image: ImageRecord): Promise<void> {
-  const { Trust } = await import('./trust.ts');
-  const c = engine.config;
-  const store = `[${engine.store.layers.driver}@${c.graphRoot}+${c.runRoot}]`;
-  await Trust.load(policyFile).checkStorage(store, image.names.find((n) => n === name) ?? image.names[0] ?? image.id, engine.store.images.manifestBytes(image));
-}
 
 function wrap(e: unknown, what: string): unknown {
   if (isSkiffError(e) && !e.message.startsWith(what)) return new SkiffError(e.code, `${what}: ${e.message}`, { cause: e });

@@ -10,7 +10,7 @@ import { decide, refusalOf } from '../image/trust/evaluate.ts';
 import type { Requirement } from '../image/trust/policy.ts';
 import type { Engine } from './engine.ts';
 import { openClient, type RegistryAccess } from './registry-access.ts';
-import { lookasideSignatures, Trust } from './trust.ts';
+import { dockerImage, Trust } from './trust.ts';
 
 export interface Explanation {
   readonly text: string;
@@ -41,7 +41,7 @@ export async function explainTrust(engine: Engine, input: string, opts: Registry
       digest = top.digest;
       lines.push(`Manifest:     ${digest}`);
     }
-    return await judge(decision, reference, ref, manifest, digest, client, lines);
+    return await judge(decision, ref, manifest, digest, client, lines);
   } finally {
     client.close();
   }
@@ -50,25 +50,16 @@ export async function explainTrust(engine: Engine, input: string, opts: Registry
 /** Each requirement's verdict on the image, after the lines that say which scope decided. */
 async function judge(
   decision: ReturnType<typeof decide>,
-  reference: string,
   ref: ImageReference,
   manifest: Buffer,
   digest: string,
   client: RegistryClient,
   lines: string[],
 ): Promise<Explanation> {
-  const { loadRegistriesD, lookasideFor, registriesDDir } = await import('../image/trust/registries-d.ts');
-  const attachments = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`).useSigstoreAttachments;
+  const image = dockerImage(ref, manifest, digest, client);
   let accepted = true;
   for (const [i, req] of decision.requirements.entries()) {
-    const refusal = await refusalOf(req, {
-      transport: 'docker',
-      reference,
-      display: `docker://${reference}`,
-      manifest,
-      signatures: () => lookasideSignatures(`${ref.domain}/${ref.path}`, ref.path, digest),
-      sigstoreSignatures: async () => (attachments ? (await import('./sigstore-attachments.ts')).readAttachments(client, digest) : []),
-    });
+    const refusal = await refusalOf(req, image);
     if (refusal !== undefined) accepted = false;
     lines.push(`Requirement ${i + 1}: ${describe(req)}`, `  ${refusal === undefined ? 'accepts the image' : `refuses it: ${refusal}`}`);
   }

@@ -6,7 +6,9 @@
  */
 import { readFileSync, realpathSync, renameSync, writeFileSync } from 'node:fs';
 import { formatReference, type ImageReference } from '../image/reference.ts';
-import { checkImage, type Decision } from '../image/trust/evaluate.ts';
+import { checkImage, type Decision, type ImageUnderPolicy } from '../image/trust/evaluate.ts';
+import type { ImageRecord } from '../image/store.ts';
+import type { Engine } from './engine.ts';
 import { loadPolicy, parsePolicy, type Policy, policyPath } from '../image/trust/policy.ts';
 import { loadRegistriesD, lookasideFor, registriesDDir, signatureUrl } from '../image/trust/registries-d.ts';
 import { checkSignatureFormat } from '../image/trust/simple.ts';
@@ -34,20 +36,14 @@ export class Trust {
    * of the repository it came from (for sigstore attachments).
    */
   async checkDocker(ref: ImageReference, manifest: Buffer, manifestDigest: string, client?: RegistryClient): Promise<Decision> {
-    const reference = formatReference(ref);
-    return checkImage(this.policy, {
-      transport: 'docker',
-      reference,
-      display: `docker://${reference}`,
-      manifest,
-      signatures: () => lookasideSignatures(`${ref.domain}/${ref.path}`, ref.path, manifestDigest),
-      sigstoreSignatures: async () => {
-        const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
-        if (!config.useSigstoreAttachments || !client) return [];
-        const { readAttachments } = await import('./sigstore-attachments.ts');
-        return readAttachments(client, manifestDigest);
-      },
-    });
+    return checkImage(this.policy, dockerImage(ref, manifest, manifestDigest, client));
+  }
+
+  /** Checks a stored image about to leave the store (push, save), as Podman checks what leaves its store. */
+  async checkStored(engine: Engine, name: string, image: ImageRecord): Promise<Decision> {
+    const c = engine.config;
+    const store = `[${engine.store.layers.driver}@${c.graphRoot}+${c.runRoot}]`;
+    return this.checkStorage(store, image.names.find((n) => n === name) ?? image.names[0] ?? image.id, engine.store.images.manifestBytes(image));
   }
 
   /**
@@ -73,6 +69,27 @@ export class Trust {
     }
     return checkImage(this.policy, { transport, reference: real, display: `${transport}:${within}`, manifest, signatures: async () => [] });
   }
+}
+
+/**
+ * An image named in a registry, as the policy sees it: its simple signatures from the
+ * lookaside, its sigstore signatures from the registry where registries.d enables them.
+ */
+export function dockerImage(ref: ImageReference, manifest: Buffer, manifestDigest: string, client?: RegistryClient): ImageUnderPolicy {
+  const reference = formatReference(ref);
+  return {
+    transport: 'docker',
+    reference,
+    display: `docker://${reference}`,
+    manifest,
+    signatures: () => lookasideSignatures(`${ref.domain}/${ref.path}`, ref.path, manifestDigest),
+    sigstoreSignatures: async () => {
+      const config = lookasideFor(await loadRegistriesD(registriesDDir(undefined)), `${ref.domain}/${ref.path}`);
+      if (!config.useSigstoreAttachments || !client) return [];
+      const { readAttachments } = await import('./sigstore-attachments.ts');
+      return readAttachments(client, manifestDigest);
+    },
+  };
 }
 
 /** The signatures registries.d's lookaside holds for a repository's manifest, in order. */

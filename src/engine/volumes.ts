@@ -10,7 +10,7 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../state/containers.ts';
-import { isMountPoint } from '../storage/rootfs.ts';
+import { isMountPoint } from '../util/fsx.ts';
 import { SkiffError } from '../util/errors.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import { parseLocalOptions, validateVolumeName } from '../volume/options.ts';

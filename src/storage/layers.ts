@@ -294,6 +294,11 @@ export class LayerStore {
     return join(this.home, id, 'merged');
   }
 
+  /** How many `image mount`s of the image whose top layer this is are outstanding. */
+  mountCountFile(id: string): string {
+    return mountCountIn(join(this.home, id));
+  }
+
   /**
    * Removes whatever a crash left: layers no image uses (a load or rmi cut short), staging
    * dirs, layer dirs the DB does not own, dangling links. Children go before their parents.
@@ -327,5 +332,9 @@ export function releaseImageMount(layerDir: string): void {
     const r = spawnSync('umount', ['-l', merged], { encoding: 'utf8' });
     if (r.status !== 0) throw new SkiffError('io', `unmounting ${merged}: ${r.stderr.trim()}`);
   }
-  rmSync(join(layerDir, 'mount-count'), { force: true });
+  rmSync(mountCountIn(layerDir), { force: true });
+}
+
+function mountCountIn(layerDir: string): string {
+  return join(layerDir, 'mount-count');
 }

@@ -98,8 +98,6 @@ export class RootfsStore {
   }
 }
 
-export { isMountPoint };
-
 /**
  * Mounts an overlay of `layers` (top first) at `target`, with `rest` appended to the options:
  * absolute lowerdirs while they fit in one page, else the layers' short `l/` names relative to

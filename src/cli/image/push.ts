@@ -57,8 +57,8 @@ export const command: CommandSpec = {
     const { isOtherTransport } = await import('../../engine/pull-policy.ts');
     const signaturePolicy = (f['signature-policy'] as string) || undefined;
     if (isOtherTransport(destination)) {
-      const { storageTrust } = await import('../../engine/push.ts');
-      await storageTrust(engine, signaturePolicy, source, engine.images.resolve(source));
+      const { Trust } = await import('../../engine/trust.ts');
+      await Trust.load(signaturePolicy).checkStored(engine, source, engine.images.resolve(source));
       const { copyToTransport } = await import('../../engine/transports.ts');
       await copyToTransport(engine, source, destination, { compress: f.compress as boolean });
       return;

@@ -49,8 +49,9 @@ export const command: CommandSpec = {
     }
     const engine = await ctx.engine();
     // What leaves the store passes the trust policy first, as in Podman.
-    const { storageTrust } = await import('../../engine/push.ts');
-    for (const name of ctx.args) await storageTrust(engine, (f['signature-policy'] as string) || undefined, name, engine.images.resolve(name));
+    const { Trust } = await import('../../engine/trust.ts');
+    const trust = Trust.load((f['signature-policy'] as string) || undefined);
+    for (const name of ctx.args) await trust.checkStored(engine, name, engine.images.resolve(name));
     await saveImages(engine.images, ctx.args, { output, format: format as ArchiveFormat, multiImage: multi, compress: f.compress as boolean });
   },
 };
