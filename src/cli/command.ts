@@ -55,6 +55,12 @@ export interface CommandEntry {
   readonly aliases?: readonly string[];
   readonly short: string;
   readonly hidden?: boolean;
+  /**
+   * Rootless, where the command runs: by default in the user's namespace (joined, or made);
+   * 'host' stays outside it; 'unshare' runs only when the caller is already inside
+   * (`skiff unshare`), as Podman's mount commands.
+   */
+  readonly userns?: 'host' | 'unshare';
   readonly load?: () => Promise<CommandSpec>;
   readonly subcommands?: readonly CommandEntry[];
 }

@@ -192,6 +192,12 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         return engine;
       },
     };
+    if (entry.userns !== 'host' && process.getuid?.() !== 0 && process.env._CONTAINERS_USERNS_CONFIGURED !== 'done') {
+      if (entry.userns === 'unshare') throw new SkiffError('rootless', `cannot run command "${path}" in rootless mode, must execute \`skiff unshare\` first`);
+      const { rootlessUser } = await import('../rootless/userns.ts');
+      const user = rootlessUser();
+      if (user && !user.inNamespace) await (await import('../rootless/pause.ts')).reenterInNamespace(user, argv, ctx.warn);
+    }
     const code = await spec.run(ctx);
     return code ?? 0;
   } catch (e) {

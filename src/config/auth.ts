@@ -14,6 +14,7 @@ import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomHex } from '../util/random.ts';
 import { SkiffError, errnoCode } from '../util/errors.ts';
+import { callerUid } from '../rootless/userns.ts';
 
 export interface Credentials {
   readonly username: string;
@@ -37,7 +38,7 @@ export function primaryAuthFile(opts: AuthPathOptions = {}): string {
   const env = opts.env ?? process.env;
   const explicit = opts.authfile || env.REGISTRY_AUTH_FILE;
   if (explicit) return explicit;
-  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  const uid = opts.uid ?? callerUid(env);
   return env.XDG_RUNTIME_DIR ? join(env.XDG_RUNTIME_DIR, 'containers', 'auth.json') : join('/run/containers', String(uid), 'auth.json');
 }
 

@@ -8,6 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import type { GlobalOptions } from '../engine/options.ts';
+import { rootlessUser } from '../rootless/userns.ts';
 import { SkiffError } from '../util/errors.ts';
 
 export type StorageDriverName = 'overlay' | 'vfs';
@@ -87,7 +88,8 @@ export interface ResolveOptions {
 
 export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}): Config {
   const env = opts.env ?? process.env;
-  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  // Inside a rootless user's namespace getuid() says 0: the user's own UID comes with it.
+  const uid = opts.uid ?? rootlessUser(env)?.uid ?? 0;
   const rootless = uid !== 0;
   const home = env.HOME || homedir();
   const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
@@ -97,7 +99,7 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
   let runRoot = rootless
     ? env.XDG_RUNTIME_DIR
       ? join(env.XDG_RUNTIME_DIR, 'skiff')
-      : `/tmp/skiff-run-${uid}`
+      : `/tmp/skiff-run-${uid}/skiff`
     : '/run/skiff';
   let storageDriver: string | undefined;
   let storageOpts: string[] = [];

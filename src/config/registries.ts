@@ -33,6 +33,7 @@ import {
   type ImageReference,
 } from '../image/reference.ts';
 import { goQuote } from '../util/goquote.ts';
+import { callerUid } from '../rootless/userns.ts';
 
 export type ShortNameMode = 'enforcing' | 'permissive' | 'disabled';
 export const SHORT_NAME_MODES: readonly ShortNameMode[] = ['enforcing', 'permissive', 'disabled'];
@@ -118,7 +119,7 @@ export interface RegistriesPaths {
 /** Decides which files apply, per the rules at the top of this file. Looks only at existence. */
 export function registriesPaths(opts: RegistriesPathOptions = {}): RegistriesPaths {
   const env = opts.env ?? process.env;
-  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  const uid = opts.uid ?? callerUid(env);
   const home = env.HOME || homedir();
   const systemConfigPath = opts.systemConfigPath ?? '/etc/containers/registries.conf';
   const systemConfigDir = opts.systemConfigDir ?? '/etc/containers/registries.conf.d';

@@ -204,7 +204,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       NanoCpus: Math.round((c.spec.resources.cpus ?? 0) * 1e9),
       MemorySwap: c.spec.resources.memorySwap ?? 0,
       Init: c.spec.init,
-      PidsLimit: c.spec.resources.pidsLimit ?? engine.config.containers.pidsLimit,
+      PidsLimit: c.spec.resources.pidsLimit ?? (engine.containerCgroups() ? engine.config.containers.pidsLimit : 0),
       Devices: c.spec.devices.map((d) => ({ PathOnHost: d.hostPath, PathInContainer: d.containerPath, CgroupPermissions: d.permissions })),
       Ulimits: ulimits,
     },

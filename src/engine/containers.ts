@@ -123,11 +123,12 @@ export class ContainerService {
   }
 
   /** `create`: records the container and its filesystem; nothing runs yet. */
-  async create(flags: CreateFlags, image: ImageRecord, imageName: string, command: readonly string[]): Promise<ContainerRecord> {
+  async create(flags: CreateFlags, image: ImageRecord, imageName: string, command: readonly string[], warn: (line: string) => void = () => {}): Promise<ContainerRecord> {
     const store = this.#engine.store;
     if (flags.name !== undefined) validateName(flags.name, 'running container create option: ');
     const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
-    const spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
+    let spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
+    if (!this.#engine.containerCgroups()) spec = withoutResources(spec, warn);
     // Fail on a missing command now, not at start, as Podman does.
     const imageConfig = this.#engine.images.config(image);
     const entrypoint = spec.entrypoint ?? imageConfig.config?.Entrypoint ?? [];
@@ -242,7 +243,7 @@ export class ContainerService {
     });
     // Moved once it has created the container: the runtime's own cgroup moves have just
     // paid the kernel's grace period for cgroup migration, so this one is nearly free.
-    if (engine.config.cgroupManager === 'cgroupfs' && process.getuid?.() === 0) await moveConmonToCgroup(res.conmonPid);
+    if (engine.config.cgroupManager === 'cgroupfs' && !engine.config.rootless) await moveConmonToCgroup(res.conmonPid);
     return this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
   }
 
@@ -690,4 +691,20 @@ const FLOCK = '/usr/bin/flock';
 function removingExitCommand(lockPath: string, argv: string[]): string[] {
   if (!existsSync(SH) || !existsSync(FLOCK)) return argv;
   return [SH, '-c', `${FLOCK} -s "$0" true 2>/dev/null; [ -d "\${0%/*}" ] || exit 0; exec "$@"`, lockPath, ...argv];
+}
+
+/** The annotation that records resource flags a container asked for and did not get. */
+export const RESOURCES_NOT_APPLIED = 'io.skiff.resources.not-applied';
+
+/**
+ * A container without a cgroup (rootless on cgroup v1) cannot have limits: the ones asked for
+ * are dropped with Podman's warning, and recorded in an annotation, so that inspect shows both
+ * what applies (HostConfig: none) and what was asked for and not applied.
+ */
+function withoutResources(spec: ContainerSpec, warn: (line: string) => void): ContainerSpec {
+  const r = spec.resources;
+  const asked = Object.entries({ memory: r.memory, 'memory-swap': r.memorySwap, cpus: r.cpus, 'cpu-shares': r.cpuShares, 'pids-limit': r.pidsLimit }).filter(([, v]) => v !== undefined && v !== 0);
+  if (asked.length === 0) return spec;
+  warn('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  return { ...spec, resources: {}, annotations: { ...spec.annotations, [RESOURCES_NOT_APPLIED]: asked.map(([k, v]) => `${k}=${v}`).join(',') } };
 }

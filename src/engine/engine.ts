@@ -62,6 +62,16 @@ export class Engine {
   }
 
   /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */
+  /**
+   * Whether containers get cgroups (and so resource limits). Root's do. A rootless user would
+   * need a delegated cgroup v2 subtree, which skiff does not manage yet: rootless containers
+   * run without a cgroup of their own, and their resource flags are dropped with a warning at
+   * create and recorded as not applied.
+   */
+  containerCgroups(): boolean {
+    return !this.config.rootless;
+  }
+
   runtimePath(): string {
     const path = findExecutable(this.config.runtime);
     if (!path) throw new SkiffError('config', `could not find a working binary for OCI runtime "${this.config.runtime}"`);

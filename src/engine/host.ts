@@ -94,7 +94,7 @@ export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: stri
       containerEnv: p.containerEnv,
       shm: p.shm,
     },
-    cgroupsPath: `/skiff_parent/skiff-${c.id}`,
+    cgroupsPath: engine.containerCgroups() ? `/skiff_parent/skiff-${c.id}` : undefined,
     defaults: {
       capabilities: d.capabilities,
       sysctls,

@@ -8,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { release, userInfo } from 'node:os';
+import { rangesOf } from '../rootless/ids.ts';
 import { findExecutable } from '../util/which.ts';
 
 export type CheckStatus = 'ok' | 'warning' | 'failed';
@@ -51,20 +52,6 @@ export function runChecks(ctx: CheckContext): CheckResult[] {
     cgroupCheck(ctx),
     networkHelperCheck(),
   ];
-}
-
-/** The ranges /etc/subuid (or subgid) gives a user, by name or by UID. */
-export function rangesOf(text: string, user: string, uid: number): { start: number; count: number }[] {
-  const out: { start: number; count: number }[] = [];
-  for (const line of text.split('\n')) {
-    const [owner, start, count] = line.trim().split(':');
-    if (!owner || owner.startsWith('#') || start === undefined || count === undefined) continue;
-    if (owner !== user && owner !== String(uid)) continue;
-    const s = Number(start);
-    const c = Number(count);
-    if (Number.isInteger(s) && Number.isInteger(c) && c > 0) out.push({ start: s, count: c });
-  }
-  return out;
 }
 
 /** The first start of a free 65536-ID range above everyone's, for the fix command. */

@@ -35,6 +35,7 @@ import { fsetxattr, lgetxattr, lsetxattr, mknod, S_IFBLK, S_IFCHR, S_IFIFO } fro
 import { cleanEntryName } from './tar/path.ts';
 import { readTar } from './tar/reader.ts';
 import type { SplitSink, TarEntry, TarHeader } from './tar/reader.ts';
+import { callerUid } from '../rootless/userns.ts';
 
 /**
  * How whiteouts are stored:
@@ -176,7 +177,7 @@ class LayerExtractor {
   constructor(opts: Omit<ApplyLayerOptions, 'format'> & { format: LayerFormat | 'plain' }, rules: ExtractRules) {
     this.#format = opts.format;
     this.#rules = rules;
-    this.#rootless = opts.rootless ?? process.geteuid?.() !== 0;
+    this.#rootless = opts.rootless ?? callerUid() !== 0;
     this.#idMap = opts.idMap;
     this.#ignoreChownErrors = opts.ignoreChownErrors ?? false;
     this.#resolver = new ScopedResolver(opts.dest, (host, rel) => {

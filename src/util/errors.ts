@@ -31,6 +31,7 @@ export type ErrorCode =
   | 'manifest-unknown' // the registry has no such image (tag or digest)
   | 'blocked' // registries.conf blocks the registry
   | 'policy-rejected' // the trust policy (policy.json) does not accept the image
+  | 'rootless' // the user namespace of a rootless user cannot be made, joined or used as asked
   | 'io'
   | 'internal';
 

@@ -175,6 +175,23 @@ export function ensureDir(path: string, mode = 0o755): void {
   mkdirSync(path, { recursive: true, mode });
 }
 
+/** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
+export function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
+}
+
+/** The mount points at or below dir (per /proc/self/mountinfo), the deepest first. */
+export function mountsUnder(dir: string): string[] {
+  const out: string[] = [];
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    const point = line.split(' ')[4];
+    if (point === undefined) continue;
+    const p = unescapeMountinfo(point);
+    if (p === dir || p.startsWith(`${dir}/`)) out.push(p);
+  }
+  return [...new Set(out)].sort((a, b) => b.length - a.length);
+}
+
 /** True when path is a mount point (per /proc/self/mountinfo; no syscall needed). */
 export function isMountPoint(path: string): boolean {
   if (!existsSync(path)) return false;

@@ -182,7 +182,8 @@ export async function createFromArgs(ctx: CommandContext): Promise<{ engine: Eng
   const engine = await ctx.engine();
   const flags = createFlags(ctx.flags, ctx.changed);
   const image = await containerImage(ctx, engine);
-  const container = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1));
+  // Podman prints create's warnings as plain lines, not as log records.
+  const container = await engine.containers.create(flags, image, ctx.args[0], ctx.args.slice(1), (line) => ctx.err(`${line}\n`));
   const cidfile = ctx.flags.cidfile as string;
   if (cidfile) writeFileSync(cidfile, container.id, { flag: 'wx' });
   return { engine, container, flags };

@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { SkiffError, errnoCode } from '../../util/errors.ts';
+import { callerUid } from '../../rootless/userns.ts';
 
 export interface LookasideConfig {
   readonly lookaside?: string;
@@ -123,7 +124,7 @@ export function lookasideFor(config: RegistriesD, repository: string, opts: { ui
     .map(([, c]) => c);
   const layers = [...matching, ...(config.defaultDocker ? [config.defaultDocker] : [])];
   const first = <K extends keyof LookasideConfig>(k: K): LookasideConfig[K] => layers.find((c) => c[k] !== undefined)?.[k];
-  const uid = opts.uid ?? process.getuid?.() ?? 0;
+  const uid = opts.uid ?? callerUid();
   const builtin = uid === 0 ? 'file:///var/lib/containers/sigstore' : `file://${join(opts.home ?? (process.env.HOME || homedir()), '.local', 'share', 'containers', 'sigstore')}`;
   const lookaside = first('lookaside') ?? (opts.builtinDefault === false ? undefined : builtin);
   return { lookaside, lookasideStaging: first('lookasideStaging') ?? lookaside, useSigstoreAttachments: first('useSigstoreAttachments') };

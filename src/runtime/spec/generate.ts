@@ -172,8 +172,8 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   const linux: OciLinux = {};
   const sysctl = sysctls(spec, ctx);
   if (Object.keys(sysctl).length > 0) linux.sysctl = sysctl;
-  linux.resources = resources(spec, ctx, devices.rules);
-  linux.cgroupsPath = ctx.cgroupsPath;
+  linux.resources = ctx.cgroupsPath === undefined ? {} : resources(spec, ctx, devices.rules);
+  if (ctx.cgroupsPath !== undefined) linux.cgroupsPath = ctx.cgroupsPath;
   linux.namespaces = namespaces(spec, host.cgroupVersion);
   if (devices.nodes.length > 0) linux.devices = devices.nodes;
   const seccomp = seccompFor(spec, ctx, host, caps);

@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capabilitiesFromMask } from './capabilities.ts';
+import { unescapeMountinfo } from '../../util/fsx.ts';
 
 export function hostHostname(): string {
   return hostname();
@@ -70,9 +71,4 @@ export function mountFlagsOf(path: string): MountFlags {
   }
   const opts = new Set(best?.options ?? []);
   return { nosuid: opts.has('nosuid'), nodev: opts.has('nodev'), noexec: opts.has('noexec') };
-}
-
-/** mountinfo writes space, tab, newline and backslash in paths as octal escapes. */
-function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, oct: string) => String.fromCharCode(parseInt(oct, 8)));
 }

@@ -171,8 +171,12 @@ export interface SpecContext {
   };
   /** Env secrets' values by variable name; set last, over every other source. Never stored. */
   readonly secretEnv?: Readonly<Record<string, string>>;
-  /** cgroupsPath for config.json, e.g. /libpod_parent/libpod-<ID> style (ours: /skiff_parent/skiff-<ID>). */
-  readonly cgroupsPath: string;
+  /**
+   * cgroupsPath for config.json, e.g. /libpod_parent/libpod-<ID> style (ours: /skiff_parent/skiff-<ID>).
+   * Undefined when the container gets no cgroup of its own (rootless without a delegated
+   * cgroup v2): then config.json has no cgroupsPath and no resources, as Podman's.
+   */
+  readonly cgroupsPath: string | undefined;
   /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
   readonly defaults: {
     readonly capabilities: readonly string[];

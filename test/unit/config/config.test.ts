@@ -25,7 +25,7 @@ describe('resolveConfig', () => {
     assert.equal(c.runRoot, '/run/user/1000/skiff');
     assert.equal(c.rootless, true);
     const noXdg = resolveConfig({}, { uid: 1000, env: { HOME: '/home/u', CONTAINERS_STORAGE_CONF: none }, systemConfigDirs: [none] });
-    assert.equal(noXdg.runRoot, '/tmp/skiff-run-1000');
+    assert.equal(noXdg.runRoot, '/tmp/skiff-run-1000/skiff');
   });
 
   it('containers.conf and storage.conf apply; flags win', () => {

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { freeStart, rangesOf, runChecks } from '../../../src/engine/system-check.ts';
+import { freeStart, runChecks } from '../../../src/engine/system-check.ts';
+import { rangesOf } from '../../../src/rootless/ids.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-check-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
