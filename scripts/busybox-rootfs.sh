@@ -9,6 +9,8 @@ trap 'rm -rf "$dir"' EXIT
 mkdir -p "$dir"/{bin,etc,root,tmp,var/tmp,proc,sys,dev,run,home}
 chmod 1777 "$dir/tmp" "$dir/var/tmp"
 chmod 700 "$dir/root"
+# mktemp made the top 0700: a real image's / is 0755, which users other than root need.
+chmod 755 "$dir"
 cp "$bb" "$dir/bin/busybox"
 for applet in $("$bb" --list); do
   [ "$applet" = busybox ] || ln -s busybox "$dir/bin/$applet"

@@ -158,6 +158,10 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
     storageDriver = str(s, 'driver') || storageDriver;
     const optsTable = typeof s === 'object' && s !== null ? (s as Toml).options : undefined;
     storageOpts = strList(optsTable, 'mountopt') ? [`mountopt=${strList(optsTable, 'mountopt')}`] : storageOpts;
+    // fuse-overlayfs in place of the kernel's overlay: [storage.options.overlay] or [storage.options].
+    const overlayTable = typeof optsTable === 'object' && optsTable !== null ? (optsTable as Toml).overlay : undefined;
+    const program = str(overlayTable, 'mount_program') ?? str(optsTable, 'mount_program');
+    if (program) storageOpts = [...storageOpts, `overlay.mount_program=${program}`];
   }
 
   if (global.root) graphRoot = global.root;

@@ -190,6 +190,9 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       IpcMode: nsMode(c.spec.ipc, 'ipc'),
       PidMode: nsMode(c.spec.pid, 'pid'),
       UTSMode: nsMode(c.spec.uts, 'uts'),
+      // Podman's words: "private" for a namespace with maps of its own, "" for auto and none.
+      UsernsMode: c.spec.userns === undefined || c.spec.userns.mode === 'auto' ? '' : c.spec.userns.mode === 'path' ? `ns:${c.spec.userns.path}` : 'private',
+      IDMappings: c.spec.userns?.uidMap && c.spec.userns.gidMap ? { UidMap: c.spec.userns.uidMap.map(mapText), GidMap: c.spec.userns.gidMap.map(mapText) } : null,
       Privileged: c.spec.privileged,
       ReadonlyRootfs: c.spec.readOnly,
       SecurityOpt: [
@@ -267,4 +270,8 @@ function inspectMounts(engine: Engine, c: ContainerRecord): { mounts: object[]; 
     binds.push(`${m.source}:${m.destination}:${options.join(',')}`);
   }
   return { mounts, binds };
+}
+
+function mapText(m: { containerID: number; hostID: number; size: number }): string {
+  return `${m.containerID}:${m.hostID}:${m.size}`;
 }

@@ -18,6 +18,7 @@ import { rfc3339Nano } from '../util/time.ts';
 import type { Engine } from './engine.ts';
 import { type ContainerPaths, containerPaths, secretCopyPath } from './paths.ts';
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
+import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUserns } from './userns.ts';
 import { anonymousVolumeName } from './volumes.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
@@ -129,6 +130,12 @@ export class ContainerService {
     const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
     let spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
     if (!this.#engine.containerCgroups()) spec = withoutResources(spec, warn);
+    const userns = resolveUserns(flags, currentUsernsContext(autoAllocations(this.records.list().map((r) => r.spec))));
+    if (userns) {
+      // keep-id runs the process as the user unless --user says otherwise (Podman's rule).
+      const user = spec.user ?? (userns.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : undefined);
+      spec = { ...spec, userns, user };
+    }
     // Fail on a missing command now, not at start, as Podman does.
     const imageConfig = this.#engine.images.config(image);
     const entrypoint = spec.entrypoint ?? imageConfig.config?.Entrypoint ?? [];
@@ -174,7 +181,7 @@ export class ContainerService {
           }
           volumes.records.link(id, m.source);
         }
-        await store.rootfs.create(id, image.topLayer);
+        await store.rootfs.create(id, image.topLayer, needsShiftedRootfs(finalSpec.userns) ? { uidMap: finalSpec.userns.uidMap, gidMap: finalSpec.userns.gidMap } : undefined);
         if (secrets.length > 0) (await this.#engine.secrets()).writeContainerCopies(this.paths(id).secrets, secrets);
       } catch (e) {
         this.records.remove(id);
@@ -656,6 +663,18 @@ async function addUserEntries(c: ContainerRecord, rootfs: string, user: string, 
   const append = (f: string, text: string, line: string) => {
     appendFileSync(resolveInRootfs(rootfs, f), `${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`);
   };
+  // keep-id: the user by their own name, as on the host (Podman's entry: no password, the
+  // working directory as home).
+  const keep = c.spec.userns?.keepId;
+  if (keep?.name && userPart === String(keep.uid) && !mounted('/etc/passwd')) {
+    const passwd = read('/etc/passwd');
+    if (passwd !== undefined && !parsePasswd(passwd).some((e) => e.uid === keep.uid)) {
+      append('/etc/passwd', passwd, `${keep.name}:*:${keep.uid}:${keep.gid}:${hostGecos(keep.uid)}:${workdir}:/bin/sh`);
+    }
+    const group = read('/etc/group');
+    if (group !== undefined && !mounted('/etc/group') && !parseGroup(group).some((g) => g.gid === keep.gid)) append('/etc/group', group, `${keep.name}:x:${keep.gid}:${keep.name}`);
+    return;
+  }
   if (/^\d+$/.test(userPart) && !mounted('/etc/passwd')) {
     const passwd = read('/etc/passwd');
     if (passwd !== undefined && !parsePasswd(passwd).some((e) => e.uid === Number(userPart))) {
@@ -674,6 +693,16 @@ async function addUserEntries(c: ContainerRecord, rootfs: string, user: string, 
   if (/^\d+$/.test(groupPart) && !mounted('/etc/group')) {
     const group = read('/etc/group');
     if (group !== undefined && !parseGroup(group).some((g) => g.gid === Number(groupPart))) append('/etc/group', group, `${groupPart}:x:${groupPart}:${userPart}`);
+  }
+}
+
+/** The full-name field of a host user's /etc/passwd entry, for keep-id's entry. */
+function hostGecos(uid: number): string {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    return line?.split(':')[4] ?? '';
+  } catch {
+    return '';
   }
 }
 

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { cpus, freemem, hostname, release, totalmem, uptime } from 'node:os';
+import { parseProcMap } from '../rootless/ids.ts';
 import { VERSION } from '../version.ts';
 import type { Engine } from './engine.ts';
 import { goArch } from '../util/platform.ts';
@@ -77,6 +78,34 @@ function formatUptime(secs: number): string {
   return `${h}h ${m}m ${s}s (Approximately ${(secs / 86400).toFixed(2)} days)`;
 }
 
+/** statfs magic numbers, named as containers/storage names the backing filesystem. */
+const FS_NAMES: Record<number, string> = { 0xef53: 'extfs', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs', 0x2fc12fc1: 'zfs' };
+
+/**
+ * Podman's graphStatus keys for overlay (none for vfs), and "Driver Choice": which driver,
+ * mounted how, and why (src/storage/driver.ts).
+ */
+function graphStatus(driver: string, graphRoot: string, native: boolean, reason: string): Record<string, string> {
+  if (driver !== 'overlay') return { 'Driver Choice': reason };
+  let backing = 'unknown';
+  try {
+    const t = statfsSync(graphRoot).type;
+    backing = FS_NAMES[t] ?? `<unknown: 0x${t.toString(16)}>`;
+  } catch {
+    // keep unknown
+  }
+  return { 'Backing Filesystem': backing, 'Driver Choice': reason, 'Native Overlay Diff': String(native), 'Supports d_type': 'true', 'Using metacopy': 'false' };
+}
+
+/** This process's user namespace map (rootless), as Podman's info shows it. */
+function ownMap(file: 'uid_map' | 'gid_map'): { container_id: number; host_id: number; size: number }[] {
+  try {
+    return parseProcMap(readFileSync(`/proc/self/${file}`, 'utf8')).map((m) => ({ container_id: m.containerID, host_id: m.hostID, size: m.size }));
+  } catch {
+    return [];
+  }
+}
+
 export function versionInfo(): Record<string, unknown> {
   return {
     APIVersion: VERSION,
@@ -109,6 +138,7 @@ export function systemInfo(engine: Engine): Record<string, unknown> {
       distribution: distribution(),
       eventLogger: cfg.eventsBackend,
       hostname: hostname(),
+      ...(cfg.rootless ? { idMappings: { gidmap: ownMap('gid_map'), uidmap: ownMap('uid_map') } } : {}),
       kernel: release(),
       memFree: freemem(),
       memTotal: totalmem(),
@@ -126,7 +156,9 @@ export function systemInfo(engine: Engine): Record<string, unknown> {
       configFile: cfg.files.find((f) => f.endsWith('storage.conf')) ?? '',
       containerStore: { number: 0, paused: 0, running: 0, stopped: 0 },
       graphDriverName: store.driver,
+      graphOptions: store.mountProgram ? { 'overlay.mount_program': { Executable: store.mountProgram, Package: '', Version: versionOf(store.mountProgram).split('\n')[0] } } : {},
       graphRoot: cfg.graphRoot,
+      graphStatus: graphStatus(store.driver, cfg.graphRoot, store.mountProgram === undefined, store.driverReason),
       imageStore: { number: imageCount },
       runRoot: cfg.runRoot,
     },

@@ -51,6 +51,10 @@ export interface CreateFlags {
   readonly pid?: string;
   readonly uts?: string;
   readonly userns?: string;
+  readonly uidmap: readonly string[];
+  readonly gidmap: readonly string[];
+  readonly subuidname?: string;
+  readonly subgidname?: string;
   readonly sysctl: readonly string[];
   readonly logDriver?: string;
   readonly logOpt: readonly string[];
@@ -477,9 +481,6 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
     else throw invalid(`unknown log opt ${key}`);
   }
 
-  if (f.userns && f.userns !== 'host' && f.userns !== '') {
-    throw new SkiffError('unsupported', `--userns=${f.userns} is not supported yet: only host user namespaces are available to rootful containers`);
-  }
   const pidsLimit = f.pidsLimit;
   return {
     name,

@@ -11,6 +11,7 @@ import { ImageStore } from '../image/store.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { StateDb } from '../state/db.ts';
 import { LayerStore } from '../storage/layers.ts';
+import { chooseDriver } from '../storage/driver.ts';
 import { RootfsStore } from '../storage/rootfs.ts';
 import { SkiffError } from '../util/errors.ts';
 import { FileLock } from '../util/lock.ts';
@@ -32,7 +33,7 @@ export class Store {
     this.db = StateDb.open(join(config.graphRoot, 'skiff.db'));
     this.driver = this.#chooseDriver();
     this.blobs = new BlobStore(config.graphRoot);
-    this.layers = new LayerStore({ graphRoot: config.graphRoot, driver: this.driver, db: this.db, rootless: config.rootless });
+    this.layers = new LayerStore({ graphRoot: config.graphRoot, driver: this.driver, db: this.db, rootless: config.rootless, mountProgram: this.mountProgram });
     this.images = new ImageStore(this.db, this.blobs, this.layers);
     this.rootfs = new RootfsStore({ graphRoot: config.graphRoot, layers: this.layers, driver: this.driver });
     this.#lock = new FileLock(join(config.graphRoot, 'storage.lock'));
@@ -52,9 +53,29 @@ export class Store {
       }
       return stored;
     }
-    const driver = wanted ?? (overlaySupported() ? 'overlay' : 'vfs');
-    this.db.write(() => this.db.run("INSERT OR IGNORE INTO meta (key, value) VALUES ('driver', ?)", driver));
+    const program = this.config.storageOpts.map((o) => /^(?:overlay\.)?mount_program=(.+)$/.exec(o)?.[1]).find((p) => p !== undefined);
+    const choice = chooseDriver({ rootless: this.config.rootless, scratch: join(this.config.graphRoot, 'tmp'), wanted, mountProgram: program });
+    this.db.write(() => {
+      if (this.db.get("SELECT value FROM meta WHERE key = 'driver'")) return;
+      this.db.run("INSERT INTO meta (key, value) VALUES ('driver', ?)", choice.driver);
+      this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('driver_reason', ?)", choice.reason);
+      if (choice.mountProgram) this.db.run("INSERT OR REPLACE INTO meta (key, value) VALUES ('mount_program', ?)", choice.mountProgram);
+    });
     return this.db.get<{ value: string }>("SELECT value FROM meta WHERE key = 'driver'")?.value as StorageDriverName;
+  }
+
+  /** Why the store has its driver (`info`), as recorded when it was chosen. */
+  get driverReason(): string {
+    return this.#meta('driver_reason') ?? `${this.driver}: chosen by an earlier skiff`;
+  }
+
+  /** fuse-overlayfs, when this store's overlays are mounted by it rather than by the kernel. */
+  get mountProgram(): string | undefined {
+    return this.#meta('mount_program');
+  }
+
+  #meta(key: string): string | undefined {
+    return this.db.get<{ value: string }>('SELECT value FROM meta WHERE key = ?', key)?.value;
   }
 
   /**
@@ -153,10 +174,3 @@ export class Store {
   }
 }
 
-function overlaySupported(): boolean {
-  try {
-    return existsSync('/proc/filesystems') && /\toverlay\n/.test(readFileSync('/proc/filesystems', 'utf8'));
-  } catch {
-    return false;
-  }
-}

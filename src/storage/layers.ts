@@ -105,11 +105,24 @@ export class LayerStore {
   readonly #db: StateDb;
   readonly #rootless: boolean;
 
-  constructor(opts: { graphRoot: string; driver: StorageDriverName; db: StateDb; rootless: boolean }) {
+  /** fuse-overlayfs, when overlays of these layers are mounted by it rather than by the kernel. */
+  readonly mountProgram: string | undefined;
+
+  constructor(opts: { graphRoot: string; driver: StorageDriverName; db: StateDb; rootless: boolean; mountProgram?: string }) {
     this.driver = opts.driver;
+    this.mountProgram = opts.mountProgram;
     this.home = join(opts.graphRoot, opts.driver);
     this.#db = opts.db;
     this.#rootless = opts.rootless;
+  }
+
+  /**
+   * The options every overlay of these layers is mounted with. Rootless layers keep their
+   * whiteouts and opaque markers in `user.overlay.*` (the only xattrs a user namespace can
+   * write), which the kernel reads only with `userxattr` (Linux >= 5.11).
+   */
+  get overlayOptions(): string {
+    return this.#rootless && !this.mountProgram ? ',userxattr' : '';
   }
 
   get(id: string): LayerRecord | undefined {

@@ -8,9 +8,11 @@
  * The overlay mount uses absolute lowerdirs while they fit in one page, else the short
  * `l/<link>` names relative to the driver home, mounting from there (DESIGN §4, REFERENCE §6).
  */
-import { mkdirSync, rmSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { type IdMapping, toHost } from '../rootless/ids.ts';
 import { isMountPoint } from '../util/fsx.ts';
-import { join } from 'node:path';
+import { findExecutable } from '../util/which.ts';
+import { dirname, join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import { SkiffError } from '../util/errors.ts';
 import type { LayerStore } from './layers.ts';
@@ -46,12 +48,21 @@ export class RootfsStore {
     return this.#driver === 'overlay' ? join(this.home, id, 'fs', 'diff') : join(this.home, id, 'fs', 'rootfs');
   }
 
-  /** Creates the container's directories (the caller holds the store lock). */
-  async create(id: string, topLayer: string | null): Promise<void> {
+  /**
+   * Creates the container's directories (the caller holds the store lock). With `idMap` (a
+   * user namespace of the container's own), its files are shown through the map: overlay
+   * mounts it with fuse-overlayfs's uidmapping/gidmapping, vfs chowns its copy once here.
+   */
+  async create(id: string, topLayer: string | null, idMap?: ContainerIdMap): Promise<void> {
     const fs = join(this.home, id, 'fs');
     mkdirSync(this.bundle(id), { recursive: true, mode: 0o700 });
+    if (idMap) {
+      mkdirSync(fs, { recursive: true, mode: 0o700 });
+      writeFileSync(join(fs, IDMAP_FILE), JSON.stringify(idMap), { flag: 'wx' });
+    }
     if (this.#driver === 'overlay') {
       for (const d of ['diff', 'work', 'merged']) mkdirSync(join(fs, d), { recursive: true, mode: 0o755 });
+      if (idMap) makeTraversable(this.mountPoint(id));
       return;
     }
     mkdirSync(fs, { recursive: true, mode: 0o700 });
@@ -62,6 +73,18 @@ export class RootfsStore {
     } else {
       mkdirSync(join(fs, 'rootfs'), { mode: 0o755 });
     }
+    if (idMap) {
+      shiftOwners(join(fs, 'rootfs'), idMap);
+      makeTraversable(this.mountPoint(id));
+    }
+  }
+
+  #idMap(id: string): ContainerIdMap | undefined {
+    try {
+      return JSON.parse(readFileSync(join(this.home, id, 'fs', IDMAP_FILE), 'utf8')) as ContainerIdMap;
+    } catch {
+      return undefined;
+    }
   }
 
   /** Mounts the root filesystem (idempotent) and returns its path. */
@@ -69,15 +92,19 @@ export class RootfsStore {
     const target = this.mountPoint(id);
     if (this.#driver === 'vfs') return target;
     if (isMountPoint(target)) return target;
-    const { mount } = await import('../util/syscall.ts');
     const chain = this.#layers.chain(topLayer);
     const upper = this.upperDir(id);
     const work = join(this.home, id, 'fs', 'work');
+    const idMap = this.#idMap(id);
+    if (idMap) {
+      await mountShifted(this.#layers, target, chain.map((l) => l.id), `,upperdir=${upper},workdir=${work}`, idMap, join(this.home, id, 'fs', 'empty'));
+      return target;
+    }
     if (chain.length === 0) {
       // An image without layers: an empty lower dir keeps overlay happy.
       const empty = join(this.home, id, 'fs', 'empty');
       mkdirSync(empty, { recursive: true });
-      mount('overlay', target, 'overlay', 0, `lowerdir=${empty},upperdir=${upper},workdir=${work}`);
+      await overlayMount(this.#layers, target, `lowerdir=${empty},upperdir=${upper},workdir=${work}${this.#layers.overlayOptions}`, 0);
       return target;
     }
     await mountOverlay(this.#layers, target, chain.map((l) => l.id), `,upperdir=${upper},workdir=${work}`, 0);
@@ -103,20 +130,110 @@ export class RootfsStore {
  * absolute lowerdirs while they fit in one page, else the layers' short `l/` names relative to
  * the driver home, mounting from there.
  */
-export async function mountOverlay(store: LayerStore, target: string, layers: readonly string[], rest: string, flags: number): Promise<void> {
-  const { mount } = await import('../util/syscall.ts');
-  const absolute = `lowerdir=${layers.map((id) => store.diffDir(id)).join(':')}${rest}`;
+/** What an overlay mount needs of a layer store. */
+type OverlayLayers = Pick<LayerStore, 'mountProgram' | 'overlayOptions' | 'diffDir' | 'require' | 'home'>;
+
+export async function mountOverlay(store: OverlayLayers, target: string, layers: readonly string[], rest: string, flags: number): Promise<void> {
+  const options = `${rest}${store.overlayOptions}`;
+  const absolute = `lowerdir=${layers.map((id) => store.diffDir(id)).join(':')}${options}`;
   if (absolute.length < PAGE) {
-    mount('overlay', target, 'overlay', flags, absolute);
+    await overlayMount(store, target, absolute, flags);
     return;
   }
-  const relative = `lowerdir=${layers.map((id) => `l/${store.require(id).link}`).join(':')}${rest}`;
+  const relative = `lowerdir=${layers.map((id) => `l/${store.require(id).link}`).join(':')}${options}`;
   if (relative.length >= PAGE) throw new SkiffError('unsupported', `image has too many layers (${layers.length}) to mount`);
-  const cwd = process.cwd();
-  process.chdir(store.home);
+  await overlayMount(store, target, relative, flags, store.home);
+}
+
+/** A container's own user namespace maps (container ID → ID of skiff's namespace). */
+export interface ContainerIdMap {
+  readonly uidMap: readonly IdMapping[];
+  readonly gidMap: readonly IdMapping[];
+}
+
+const IDMAP_FILE = 'idmap.json';
+
+function mappingOption(map: readonly IdMapping[]): string {
+  return map.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(':');
+}
+
+/**
+ * An overlay whose files show through a container's maps, by fuse-overlayfs: on disk the
+ * owners stay container IDs (so layers are shared with every other container, and the upper
+ * dir commits as it is); seen from skiff's namespace they are the map's outer IDs. No copy,
+ * no chown: the cost is one FUSE daemon for the container.
+ */
+async function mountShifted(store: LayerStore, target: string, layers: readonly string[], rest: string, idMap: ContainerIdMap, empty: string): Promise<void> {
+  const program = store.mountProgram ?? findExecutable('fuse-overlayfs');
+  if (!program) throw new SkiffError('unsupported', 'a container with a user namespace of its own needs fuse-overlayfs to show the image with its owners: install fuse-overlayfs');
+  const mapping = `,uidmapping=${mappingOption(idMap.uidMap)},gidmapping=${mappingOption(idMap.gidMap)}`;
+  const shifted = { mountProgram: program, overlayOptions: '', diffDir: (id: string) => store.diffDir(id), require: (id: string) => store.require(id), home: store.home };
+  if (layers.length === 0) {
+    mkdirSync(empty, { recursive: true });
+    await overlayMount(shifted, target, `lowerdir=${empty}${rest}${mapping}`, 0);
+    return;
+  }
+  await mountOverlay(shifted, target, layers, `${rest}${mapping}`, 0);
+}
+
+/**
+ * The runtime reaches a container's root filesystem as the container's root, which in a
+ * namespace of the container's own is not skiff's user: every directory above it must let
+ * others pass (x, not r). Skiff's own directories, and the user's above them, get g+x and o+x,
+ * as Podman does for its store; a directory of someone else's that does not let others pass
+ * is an error that names it.
+ */
+function makeTraversable(target: string): void {
+  const me = process.geteuid?.() ?? 0;
+  for (let dir = dirname(target); ; dir = dirname(dir)) {
+    const st = statSync(dir);
+    if ((st.mode & 0o001) === 0) {
+      if (st.uid !== me) throw new SkiffError('io', `${dir} does not let other users pass (no o+x): a container with a user namespace of its own cannot reach its root filesystem below it`);
+      chmodSync(dir, (st.mode & 0o7777) | 0o011);
+    }
+    if (dir === '/') return;
+  }
+}
+
+/** vfs: a container's copy given its owners through the map, once, at create. */
+function shiftOwners(root: string, idMap: ContainerIdMap): void {
+  const walk = (path: string): void => {
+    const st = lstatSync(path);
+    const uid = toHost(idMap.uidMap, st.uid);
+    const gid = toHost(idMap.gidMap, st.gid);
+    if (uid === undefined || gid === undefined) throw new SkiffError('invalid-argument', `${path} is owned by ${st.uid}:${st.gid}, which the container's user namespace does not map`);
+    // chown clears set-ID bits: put them back.
+    lchownSync(path, uid, gid);
+    if (!st.isSymbolicLink() && (st.mode & 0o6000) !== 0) chmodSync(path, st.mode & 0o7777);
+    if (st.isDirectory()) for (const name of readdirSync(path)) walk(join(path, name));
+  };
+  walk(root);
+}
+
+/**
+ * One overlay mount: by the kernel, or by fuse-overlayfs when the store uses it (a rootless
+ * user whose kernel cannot mount overlay in a user namespace). Relative lowerdirs resolve
+ * from `cwd`.
+ */
+async function overlayMount(store: OverlayLayers, target: string, options: string, flags: number, cwd?: string): Promise<void> {
+  if (store.mountProgram) {
+    const { spawnSync } = await import('node:child_process');
+    const { MS_RDONLY } = await import('../util/syscall.ts');
+    const opts = (flags & MS_RDONLY) !== 0 ? `${options},ro` : options;
+    const r = spawnSync(store.mountProgram, ['-o', opts, target], { cwd: cwd ?? '/', encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new SkiffError('io', `mounting ${target} with ${store.mountProgram}: ${(r.stderr || r.error?.message || `exit status ${r.status}`).trim()}`);
+    return;
+  }
+  const { mount } = await import('../util/syscall.ts');
+  if (cwd === undefined) {
+    mount('overlay', target, 'overlay', flags, options);
+    return;
+  }
+  const before = process.cwd();
+  process.chdir(cwd);
   try {
-    mount('overlay', target, 'overlay', flags, relative);
+    mount('overlay', target, 'overlay', flags, options);
   } finally {
-    process.chdir(cwd);
+    process.chdir(before);
   }
 }

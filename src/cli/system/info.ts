@@ -23,5 +23,16 @@ export const command: CommandSpec = {
 function goFieldNames(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(goFieldNames);
   if (typeof v !== 'object' || v === null) return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k[0].toUpperCase() + k.slice(1), goFieldNames(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [GO_NAMES[k] ?? k[0].toUpperCase() + k.slice(1), goFieldNames(x)]));
 }
+
+/** Go names that are not the JSON tag with a capital first letter. */
+const GO_NAMES: Record<string, string> = {
+  idMappings: 'IDMappings',
+  uidmap: 'UIDMap',
+  gidmap: 'GIDMap',
+  container_id: 'ContainerID',
+  host_id: 'HostID',
+  ociRuntime: 'OCIRuntime',
+  cpus: 'CPUs',
+};

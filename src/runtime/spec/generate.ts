@@ -118,6 +118,8 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   const addGid = (g: number) => {
     if (!gids.includes(g)) gids.push(g);
   };
+  // keep-id: the user's own group comes first, whatever user the process runs as (Podman's order).
+  if (spec.userns?.keepId) addGid(spec.userns.keepId.gid);
   if (user !== '') addGid(execUser.gid);
   groupAddGids.forEach(addGid);
   if (!user.includes(':')) execUser.sgids.forEach(addGid);
@@ -175,6 +177,10 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   linux.resources = ctx.cgroupsPath === undefined ? {} : resources(spec, ctx, devices.rules);
   if (ctx.cgroupsPath !== undefined) linux.cgroupsPath = ctx.cgroupsPath;
   linux.namespaces = namespaces(spec, host.cgroupVersion);
+  if (spec.userns?.uidMap && spec.userns.gidMap) {
+    linux.uidMappings = spec.userns.uidMap.map((m) => ({ ...m }));
+    linux.gidMappings = spec.userns.gidMap.map((m) => ({ ...m }));
+  }
   if (devices.nodes.length > 0) linux.devices = devices.nodes;
   const seccomp = seccompFor(spec, ctx, host, caps);
   if (seccomp !== undefined) linux.seccomp = seccomp;
@@ -314,6 +320,7 @@ function namespaces(spec: ContainerSpec, cgroups: 1 | 2): OciNamespace[] {
   add('network', spec.network);
   add('ipc', spec.ipc);
   add('uts', spec.uts);
+  if (spec.userns) out.push(spec.userns.mode === 'path' && spec.userns.path ? { type: 'user', path: spec.userns.path } : { type: 'user' });
   out.push({ type: 'mount' });
   if (cgroups === 2) out.push({ type: 'cgroup' });
   return out;

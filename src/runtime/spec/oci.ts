@@ -65,7 +65,15 @@ export interface OciMount {
   options?: string[];
 }
 
+export interface OciIdMapping {
+  containerID: number;
+  hostID: number;
+  size: number;
+}
+
 export interface OciLinux {
+  uidMappings?: OciIdMapping[];
+  gidMappings?: OciIdMapping[];
   sysctl?: Record<string, string>;
   resources?: OciResources;
   cgroupsPath?: string;

@@ -117,6 +117,8 @@ export interface ContainerSpec {
   /** --ulimit host: no rlimits at all. */
   readonly ulimitHost: boolean;
   readonly resources: ResourceSpec;
+  /** A user namespace of the container's own (absent: none, it shares skiff's). */
+  readonly userns?: UsernsSpec;
   readonly labels: Readonly<Record<string, string>>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly init: boolean;
@@ -210,4 +212,19 @@ export interface HostFacts {
   readonly boundingSet?: readonly string[];
   /** nosuid/nodev/noexec of the filesystem holding a bind mount's source. */
   readonly mountFlagsOf?: (path: string) => { readonly nosuid: boolean; readonly nodev: boolean; readonly noexec: boolean };
+}
+
+/** A container's own user namespace, resolved at create (src/engine/userns.ts). */
+export interface UsernsSpec {
+  /** keep-id, nomap, auto, private (--uidmap and friends) or path (ns:PATH). */
+  readonly mode: 'keep-id' | 'nomap' | 'auto' | 'private' | 'path';
+  /** The --userns value as given ('' for --uidmap and friends), for inspect's UsernsMode. */
+  readonly raw: string;
+  /** ns:PATH: the namespace to join. */
+  readonly path?: string;
+  /** Container ID → ID of the namespace skiff runs in. */
+  readonly uidMap?: readonly { readonly containerID: number; readonly hostID: number; readonly size: number }[];
+  readonly gidMap?: readonly { readonly containerID: number; readonly hostID: number; readonly size: number }[];
+  /** keep-id: the user the process runs as unless --user says otherwise, and their name. */
+  readonly keepId?: { readonly uid: number; readonly gid: number; readonly name: string };
 }
