@@ -24,7 +24,7 @@ if [ -z "$_CONTAINERS_USERNS_CONFIGURED" ] && [ ! -O / ]; then
     if [ -O "$skiff_dir" ] && [ -r "$skiff_dir/skiff/pause.pid" ] && read -r skiff_pid <"$skiff_dir/skiff/pause.pid" &&
       [ -O "/proc/$skiff_pid" ] && read -r skiff_comm 2>/dev/null <"/proc/$skiff_pid/comm" && [ "$skiff_comm" = catatonit ]; then
       export _CONTAINERS_USERNS_CONFIGURED=done _CONTAINERS_ROOTLESS_UID="$skiff_uid" _CONTAINERS_ROOTLESS_GID="$skiff_gid" XDG_RUNTIME_DIR="$skiff_dir"
-      exec nsenter --user --mount --target "$skiff_pid" --wd="$PWD" -- "$node" --disable-warning=ExperimentalWarning --min-semi-space-size=8 -- "$root/dist/skiff.mjs" "$@"
+      exec nsenter --user --mount --preserve-credentials --target "$skiff_pid" --wd="$PWD" -- "$node" --disable-warning=ExperimentalWarning --min-semi-space-size=8 -- "$root/dist/skiff.mjs" "$@"
     fi
   fi
 fi

@@ -389,6 +389,8 @@ export class ContainerService {
   }
 
   async pause(c: ContainerRecord): Promise<void> {
+    // The freezer is a cgroup's: a container without one cannot be paused.
+    if (!this.#engine.containerCgroups()) throw new SkiffError('unsupported', 'can not pause containers on rootless containers with cgroup V1: this container does not have a cgroup');
     const cur = this.sync(c);
     if (cur.state.status === 'paused') throw stateImproper(`"${cur.id}" is already paused`);
     if (cur.state.status !== 'running') throw stateImproper(`"${statusName(cur.state.status)}" is not running, can't pause`);

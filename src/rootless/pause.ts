@@ -169,7 +169,9 @@ export async function reenterInNamespace(user: RootlessUser, argv: readonly stri
   const { pid, runtimeDir } = await ensurePause(user, warn);
   const nsenter = findExecutable('nsenter');
   if (!nsenter) throw new SkiffError('rootless', 'nsenter not found: install util-linux');
-  const args = ['nsenter', '--user', '--mount', '--target', String(pid), `--wd=${process.cwd()}`, '--', ...selfCommand(argv)];
+  // --preserve-credentials: the user's own IDs are root in the namespace already, and a
+  // namespace with a single mapping forbids the setgroups(2) nsenter would otherwise make.
+  const args = ['nsenter', '--user', '--mount', '--preserve-credentials', '--target', String(pid), `--wd=${process.cwd()}`, '--', ...selfCommand(argv)];
   process.execve?.(nsenter, args, namespaceEnv(user, runtimeDir) as Record<string, string>);
   throw new SkiffError('internal', 'process.execve is not available: skiff needs Node 24');
 }

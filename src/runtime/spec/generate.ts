@@ -16,7 +16,7 @@ import type { CapabilitySets } from './capabilities.ts';
 import { devicesFromPath, listHostDevices } from './devices.ts';
 import type { HostDevice } from './devices.ts';
 import { buildEnv, envList } from './env.ts';
-import { cgroupVersion, hostBoundingSet, hostHostname, kernelRelease, mountFlagsOf, seccompNativeArch } from './host.ts';
+import { cgroupVersion, ttyGroupMapped, hostBoundingSet, hostHostname, kernelRelease, mountFlagsOf, seccompNativeArch } from './host.ts';
 import type { MountFlags } from './host.ts';
 import { buildMounts } from './mounts.ts';
 import type {
@@ -66,6 +66,7 @@ interface Host {
   readonly kernelRelease: string;
   readonly seccompArch: string;
   readonly cgroupVersion: 1 | 2;
+  readonly ttyGroupMapped: boolean;
   readonly boundingSet: readonly string[];
   readonly mountFlagsOf: (path: string) => MountFlags;
 }
@@ -77,6 +78,7 @@ function hostFacts(ctx: SpecContext): Host {
     kernelRelease: h.kernelRelease ?? kernelRelease(),
     seccompArch: h.seccompArch ?? seccompNativeArch(),
     cgroupVersion: h.cgroupVersion ?? cgroupVersion(),
+    ttyGroupMapped: h.ttyGroupMapped ?? ttyGroupMapped(),
     boundingSet: h.boundingSet ?? hostBoundingSet(),
     mountFlagsOf: h.mountFlagsOf ?? mountFlagsOf,
   };
@@ -144,6 +146,7 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
     readOnly: spec.readOnly,
     readOnlyTmpfs: spec.readOnlyTmpfs,
     privileged: spec.privileged,
+    ttyGroup: spec.userns?.gidMap ? spec.userns.gidMap.some((m) => m.containerID <= 5 && 5 < m.containerID + m.size) : host.ttyGroupMapped,
     ipc: spec.ipc,
     ...(initBinary === undefined ? {} : { initBinary }),
     files: ctx.files,

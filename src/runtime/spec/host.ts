@@ -5,6 +5,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capabilitiesFromMask } from './capabilities.ts';
+import { parseProcMap } from '../../rootless/ids.ts';
 import { unescapeMountinfo } from '../../util/fsx.ts';
 
 export function hostHostname(): string {
@@ -71,4 +72,13 @@ export function mountFlagsOf(path: string): MountFlags {
   }
   const opts = new Set(best?.options ?? []);
   return { nosuid: opts.has('nosuid'), nodev: opts.has('nodev'), noexec: opts.has('noexec') };
+}
+
+/** Whether this process's user namespace maps group 5 (tty), which /dev/pts's gid=5 needs. */
+export function ttyGroupMapped(): boolean {
+  try {
+    return parseProcMap(readFileSync('/proc/self/gid_map', 'utf8')).some((m) => m.containerID <= 5 && 5 < m.containerID + m.size);
+  } catch {
+    return true;
+  }
 }

@@ -30,6 +30,8 @@ export interface MountInput {
   readonly readOnly: boolean;
   readonly readOnlyTmpfs: boolean;
   readonly privileged: boolean;
+  /** False when the container's namespace has no group 5 (tty): /dev/pts then goes without gid=5, as Podman's. */
+  readonly ttyGroup?: boolean;
   readonly ipc: NamespaceMode;
   /** Host path of the init binary when --init is on. */
   readonly initBinary?: string;
@@ -183,11 +185,12 @@ export function mountDepth(destination: string): number {
   return cleanPath(destination).split('/').length - 1;
 }
 
-function kernelMounts(privileged: boolean): OciMount[] {
+function kernelMounts(privileged: boolean, ttyGroup: boolean): OciMount[] {
+  const pts = ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', ...(ttyGroup ? ['gid=5'] : [])];
   return [
     { destination: '/proc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
     { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'strictatime', 'mode=755', 'size=65536k'] },
-    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'] },
+    { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: pts },
     { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
     privileged
       ? { destination: '/sys', type: 'sysfs', source: 'sysfs', options: ['rprivate', 'nosuid', 'noexec', 'nodev', 'rw'] }
@@ -257,7 +260,7 @@ export function buildMounts(input: MountInput): MountPlan {
   // mounts, which at this point are the user's own: named volumes come later).
   const runTaken = user.some((m) => cleanPath(m.destination) === '/run' || cleanPath(m.destination) === '/run/.containerenv');
 
-  const all: OciMount[] = [...user, ...kernelMounts(input.privileged).filter((m) => !taken.has(m.destination)), ...volumes];
+  const all: OciMount[] = [...user, ...kernelMounts(input.privileged, input.ttyGroup ?? true).filter((m) => !taken.has(m.destination)), ...volumes];
   const present = new Set(all.map((m) => cleanPath(m.destination)));
 
   const f = input.files;

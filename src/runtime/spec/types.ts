@@ -208,6 +208,8 @@ export interface HostFacts {
   readonly seccompArch?: string;
   /** On cgroup v2 containers get a cgroup namespace. */
   readonly cgroupVersion?: 1 | 2;
+  /** Whether group 5 (tty) exists in skiff's user namespace (not with a single mapping). */
+  readonly ttyGroupMapped?: boolean;
   /** Capabilities in skiff's own bounding set (CAP_-prefixed): all that --privileged or --cap-add can grant. */
   readonly boundingSet?: readonly string[];
   /** nosuid/nodev/noexec of the filesystem holding a bind mount's source. */
