@@ -4,7 +4,8 @@
 # A rootless user's commands run in the user namespace kept by their pause process
 # (src/rootless/pause.ts). When that process exists, join it here with nsenter, before Node
 # starts, so that a command costs one Node start and not two. Everything this cannot tell
-# (no pause process yet, a PID that is not one) is left to skiff itself. `mount` must be
+# (no pause process yet, a PID that is not one, a killed one not yet reaped: a zombie keeps
+# its comm but not its namespaces) is left to skiff itself. `mount` must be
 # refused outside `skiff unshare` and `system` has commands that stay outside: those go to
 # skiff unjoined.
 if [ -z "$_CONTAINERS_USERNS_CONFIGURED" ] && [ ! -O / ]; then
@@ -22,7 +23,8 @@ if [ -z "$_CONTAINERS_USERNS_CONFIGURED" ] && [ ! -O / ]; then
     done </proc/self/status
     skiff_dir=${XDG_RUNTIME_DIR:-/tmp/skiff-run-$skiff_uid}
     if [ -O "$skiff_dir" ] && [ -r "$skiff_dir/skiff/pause.pid" ] && read -r skiff_pid <"$skiff_dir/skiff/pause.pid" &&
-      [ -O "/proc/$skiff_pid" ] && read -r skiff_comm 2>/dev/null <"/proc/$skiff_pid/comm" && [ "$skiff_comm" = catatonit ]; then
+      [ -O "/proc/$skiff_pid" ] && read -r skiff_comm 2>/dev/null <"/proc/$skiff_pid/comm" && [ "$skiff_comm" = catatonit ] &&
+      [ -e "/proc/$skiff_pid/ns/mnt" ]; then
       export _CONTAINERS_USERNS_CONFIGURED=done _CONTAINERS_ROOTLESS_UID="$skiff_uid" _CONTAINERS_ROOTLESS_GID="$skiff_gid" XDG_RUNTIME_DIR="$skiff_dir"
       exec nsenter --user --mount --preserve-credentials --target "$skiff_pid" --wd="$PWD" -- "$node" --disable-warning=ExperimentalWarning --min-semi-space-size=8 -- "$root/dist/skiff.mjs" "$@"
     fi

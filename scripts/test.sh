@@ -6,6 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 EXTRA_PACKAGES="podman skopeo umoci docker-registry python3 auditd" bash scripts/setup.sh --no-demo
 . scripts/node.sh
+bash scripts/test-users.sh
 echo "test: type check" >&2
 "$NODE" node_modules/typescript/bin/tsc -p .
 if [ $# -eq 0 ]; then

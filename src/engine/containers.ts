@@ -665,17 +665,16 @@ async function addUserEntries(c: ContainerRecord, rootfs: string, user: string, 
   const append = (f: string, text: string, line: string) => {
     appendFileSync(resolveInRootfs(rootfs, f), `${text === '' || text.endsWith('\n') ? '' : '\n'}${line}\n`);
   };
-  // keep-id: the user by their own name, as on the host (Podman's entry: no password, the
-  // working directory as home).
+  // keep-id: the user by their own name, as on the host, whatever user the process runs as
+  // (Podman's entry: no password, the working directory as home).
   const keep = c.spec.userns?.keepId;
-  if (keep?.name && userPart === String(keep.uid) && !mounted('/etc/passwd')) {
+  if (keep?.name) {
     const passwd = read('/etc/passwd');
-    if (passwd !== undefined && !parsePasswd(passwd).some((e) => e.uid === keep.uid)) {
+    if (passwd !== undefined && !mounted('/etc/passwd') && !parsePasswd(passwd).some((e) => e.uid === keep.uid)) {
       append('/etc/passwd', passwd, `${keep.name}:*:${keep.uid}:${keep.gid}:${hostGecos(keep.uid)}:${workdir}:/bin/sh`);
     }
     const group = read('/etc/group');
     if (group !== undefined && !mounted('/etc/group') && !parseGroup(group).some((g) => g.gid === keep.gid)) append('/etc/group', group, `${keep.name}:x:${keep.gid}:${keep.name}`);
-    return;
   }
   if (/^\d+$/.test(userPart) && !mounted('/etc/passwd')) {
     const passwd = read('/etc/passwd');

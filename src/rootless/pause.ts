@@ -50,6 +50,13 @@ export function livePause(pidFile: string, uid: number): number | undefined {
   } catch {
     return undefined;
   }
+  // A killed pause process keeps its user namespace (it is in its credentials) until it is
+  // reaped, but loses its mount namespace at once: the one nsenter joins.
+  try {
+    readlinkSync(`/proc/${pid}/ns/mnt`);
+  } catch {
+    return undefined;
+  }
   const ns = nsOf(pid);
   return ns !== undefined && ns !== nsOf('self') ? pid : undefined;
 }

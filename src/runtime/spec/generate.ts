@@ -120,9 +120,10 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   const addGid = (g: number) => {
     if (!gids.includes(g)) gids.push(g);
   };
-  // keep-id: the user's own group comes first, whatever user the process runs as (Podman's order).
+  // keep-id and nomap keep the primary group as a supplementary one too, keep-id the user's
+  // own group first whatever user runs (Podman's lists; auto and --uidmap do not).
   if (spec.userns?.keepId) addGid(spec.userns.keepId.gid);
-  if (user !== '') addGid(execUser.gid);
+  if (user !== '' || spec.userns?.mode === 'keep-id' || spec.userns?.mode === 'nomap') addGid(execUser.gid);
   groupAddGids.forEach(addGid);
   if (!user.includes(':')) execUser.sgids.forEach(addGid);
 

@@ -1,0 +1,287 @@
+/**
+ * Rootless skiff, run as unprivileged users (scripts/test-users.sh) in their default stores:
+ * the user namespace from /etc/subuid and /etc/subgid, the pause process, the user's paths and
+ * storage, the --userns modes, host-side views, resource flags without cgroups, unshare and
+ * image mount, system reset; with rootless podman as the oracle where it runs here.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { run, SKIFF } from './harness.ts';
+import { startRegistry, type TestRegistry } from './registry.ts';
+import { mapLines, TestUser } from './rootless-harness.ts';
+
+const alice = new TestUser('skiff-rl1');
+const bob = new TestUser('skiff-rl2');
+const carol = new TestUser('skiff-rl0');
+
+function pausePid(u: TestUser): number {
+  return Number(readFileSync(`/tmp/skiff-run-${u.uid}/skiff/pause.pid`, 'utf8').trim());
+}
+
+/** Waits up to 2 s for a killed process to be gone (or a zombie); returns whether it is. */
+function gone(pid: number): boolean {
+  for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+  return !alive(pid);
+}
+
+/** Alive and not a zombie (PID 1 here reaps orphans slowly). */
+function alive(pid: number): boolean {
+  try {
+    return !/^State:\s+[ZX]/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+describe('rootless', () => {
+  before(() => {
+    for (const u of [alice, bob, carol]) u.reset();
+    alice.importBusybox(true);
+    bob.importBusybox();
+  });
+  after(() => {
+    for (const u of [alice, bob, carol]) u.reset();
+  });
+
+  it('maps the user to root and the subordinate range after it, as podman does', () => {
+    const uid = mapLines(alice.ok(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map']));
+    const gid = mapLines(alice.ok(['run', '--rm', 'busybox', 'cat', '/proc/self/gid_map']));
+    assert.deepEqual(uid, [[0, alice.uid, 1], [1, alice.subuid!.start, alice.subuid!.count]]);
+    assert.deepEqual(gid, [[0, alice.gid, 1], [1, alice.subgid!.start, alice.subgid!.count]]);
+    const p = alice.podman(['run', '--rm', 'localhost/busybox', 'cat', '/proc/self/uid_map']);
+    assert.equal(p.code, 0, p.stderr);
+    assert.deepEqual(mapLines(p.stdout), uid);
+    // The store and run root are the user's own, and info says so.
+    const info = JSON.parse(alice.ok(['info', '--format', 'json']));
+    assert.equal(info.store.graphRoot, join(alice.home, '.local/share/skiff'));
+    assert.equal(info.store.runRoot, `/tmp/skiff-run-${alice.uid}/skiff`);
+    assert.equal(info.host.security.rootless, true);
+    assert.deepEqual(info.host.idMappings.uidmap, [
+      { container_id: 0, host_id: alice.uid, size: 1 },
+      { container_id: 1, host_id: alice.subuid!.start, size: alice.subuid!.count },
+    ]);
+    assert.equal(info.store.graphDriverName, 'overlay');
+    assert.match(info.store.graphStatus['Driver Choice'], /^overlay: native, mounted in the user namespace with userxattr/);
+    assert.equal(info.store.graphStatus['Native Overlay Diff'], 'true');
+  });
+
+  it('a user without ranges gets a single mapping and a warning that says how to add one', () => {
+    carol.importBusybox();
+    carol.skiff(['system', 'migrate']);
+    const r = carol.skiff(['run', '--rm', 'busybox', 'sh', '-c', 'cat /proc/self/uid_map; touch /tmp/x; ls -ln /tmp/x']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(mapLines(r.stdout.split('\n')[0] as string), [[0, carol.uid, 1]]);
+    assert.match(r.stderr, /level=warning msg="Using rootless single mapping into the namespace\. .*usermod --add-subuids \d+-\d+ --add-subgids \d+-\d+ skiff-rl0, then skiff system migrate\)"/);
+    // Only the command that made the namespace warns.
+    assert.equal(carol.skiff(['run', '--rm', 'busybox', 'true']).stderr, '');
+  });
+
+  it('the pause process outlives the command, is joined by the next, and is made again when killed', () => {
+    alice.ok(['ps']);
+    const first = pausePid(alice);
+    assert.equal(readFileSync(`/proc/${first}/comm`, 'utf8').trim(), 'catatonit');
+    assert.equal(Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${first}/status`, 'utf8'))?.[1]), alice.uid);
+    alice.ok(['images']);
+    assert.equal(pausePid(alice), first);
+    process.kill(first, 'SIGKILL');
+    assert.ok(gone(first));
+    const again = alice.skiff(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map']);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(mapLines(again.stdout).length, 2);
+    assert.notEqual(pausePid(alice), first);
+  });
+
+  it('a bind-mounted directory of the user is written as the user; a file the user cannot read stays unreadable', () => {
+    const dir = join(alice.home, 'bind');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    chownSync(dir, alice.uid, alice.gid);
+    alice.ok(['run', '--rm', '-v', `${dir}:/data`, 'busybox', 'sh', '-c', 'echo hi > /data/f']);
+    assert.equal(readFileSync(join(dir, 'f'), 'utf8'), 'hi\n');
+    const st = run('stat', ['-c', '%u:%g', join(dir, 'f')]).stdout.trim();
+    assert.equal(st, `${alice.uid}:${alice.gid}`);
+    const secret = join(alice.home, 'root-only');
+    writeFileSync(secret, 'not yours\n');
+    chmodSync(secret, 0o600);
+    const r = alice.skiff(['run', '--rm', '-v', `${secret}:/s`, 'busybox', 'cat', '/s']);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout + r.stderr, /Permission denied/);
+    rmSync(secret);
+  });
+
+  it('a container process shows on the host under the user, with the login UID of who started it', () => {
+    const id = alice.skiff(['run', '-d', 'busybox', 'sleep', '60'], { loginuid: true });
+    assert.equal(id.code, 0, id.stderr);
+    try {
+      const pid = Number(alice.ok(['inspect', '--format', '{{.State.Pid}}', id.stdout.trim()]).trim());
+      assert.equal(run('ps', ['-o', 'uid=,comm=', '-p', String(pid)]).stdout.trim().replace(/\s+/g, ' '), `${alice.uid} sleep`);
+      assert.equal(readFileSync(`/proc/${pid}/loginuid`, 'utf8'), String(alice.uid));
+    } finally {
+      alice.skiff(['rm', '-f', '-t0', id.stdout.trim()]);
+    }
+  });
+
+  it('two users side by side never see each other\'s containers, images or secrets', () => {
+    alice.ok(['create', '--name', 'alices', 'busybox', 'true']);
+    const value = join(alice.home, 'secret-value');
+    writeFileSync(value, 'shh');
+    chownSync(value, alice.uid, alice.gid);
+    alice.ok(['secret', 'create', 'alices-secret', value]);
+    bob.ok(['create', '--name', 'bobs', 'busybox', 'true']);
+    assert.deepEqual(alice.ok(['ps', '-a', '--format', '{{.Names}}']).trim().split('\n'), ['alices']);
+    assert.deepEqual(bob.ok(['ps', '-a', '--format', '{{.Names}}']).trim().split('\n'), ['bobs']);
+    assert.equal(bob.ok(['secret', 'ls', '--format', '{{.Name}}']).trim(), '');
+    assert.notEqual(alice.ok(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map']), bob.ok(['run', '--rm', 'busybox', 'cat', '/proc/self/uid_map']));
+    // Bob, root in his namespace, still cannot enter Alice's store.
+    const peek = bob.run(SKIFF, ['unshare', 'ls', join(alice.home, '.local/share/skiff')]);
+    assert.notEqual(peek.code, 0);
+    assert.match(peek.stderr, /Permission denied/);
+    alice.ok(['rm', 'alices']);
+    alice.ok(['secret', 'rm', 'alices-secret']);
+    bob.ok(['rm', 'bobs']);
+  });
+
+  it('pulls from and pushes to a registry on 127.0.0.1, and runs what it pulled', async () => {
+    let reg: TestRegistry | undefined;
+    try {
+      reg = await startRegistry('http');
+      const ref = `${reg.host}/rootless/busybox:1`;
+      alice.ok(['tag', 'localhost/busybox', ref]);
+      alice.ok(['push', '-q', '--tls-verify=false', ref]);
+      bob.ok(['pull', '-q', '--tls-verify=false', ref]);
+      assert.equal(bob.ok(['run', '--rm', ref, 'stat', '-c', '%u:%g', '/etc/passwd']).trim(), '0:0');
+      // Alice's image has two names, so two rows, as podman lists them.
+      assert.equal(bob.ok(['images', '--format', '{{.ID}}', ref]), alice.ok(['images', '--format', '{{.ID}}', ref]).split('\n')[0] + '\n');
+      bob.ok(['rmi', ref]);
+      alice.ok(['untag', 'localhost/busybox', ref]);
+    } finally {
+      await reg?.stop();
+    }
+  });
+
+  it('--userns keep-id, nomap, auto and --uidmap map as podman does; keep-id runs as the user', () => {
+    const cases: string[][] = [['--userns', 'keep-id'], ['--userns', 'keep-id:uid=200,gid=300'], ['--userns', 'nomap'], ['--userns', 'auto'], ['--uidmap', '0:1:500']];
+    for (const flags of cases) {
+      const cmd = ['run', '--rm', ...flags, 'localhost/busybox', 'sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id'];
+      const mine = alice.skiff(cmd);
+      const theirs = alice.podman(cmd);
+      assert.equal(mine.code, 0, `${flags.join(' ')}: ${mine.stderr}`);
+      assert.equal(theirs.code, 0, `podman ${flags.join(' ')}: ${theirs.stderr}`);
+      assert.equal(mine.stdout.replace(/\s+/g, ' '), theirs.stdout.replace(/\s+/g, ' '), flags.join(' '));
+    }
+    // The image's files keep their owners through the map, and the user's own files are theirs.
+    const dir = join(alice.home, 'keep');
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir);
+    chownSync(dir, alice.uid, alice.gid);
+    const out = alice.ok(['run', '--rm', '--userns', 'keep-id', '-v', `${dir}:/k`, 'busybox', 'sh', '-c', 'stat -c %u:%g /bin/busybox; grep skiff-rl1 /etc/passwd; touch /k/mine']);
+    assert.deepEqual(out.trim().split('\n'), ['0:0', `skiff-rl1:*:${alice.uid}:${alice.gid}::/:/bin/sh`]);
+    assert.equal(run('stat', ['-c', '%u:%g', join(dir, 'mine')]).stdout.trim(), `${alice.uid}:${alice.gid}`);
+    const asRoot = ['run', '--rm', '--userns', 'keep-id', '--user', '0', 'localhost/busybox', 'id'];
+    assert.equal(alice.ok(asRoot), alice.podman(asRoot).stdout);
+    const inspect = ['create', '--userns', 'keep-id', '--name', 'kid', 'localhost/busybox', 'true'];
+    alice.ok(inspect);
+    assert.equal(alice.podman(inspect).code, 0);
+    const fmt = ['inspect', '--format', '{{.HostConfig.UsernsMode}} {{.Config.User}} {{json .HostConfig.IDMappings}}', 'kid'];
+    assert.equal(alice.ok(fmt), alice.podman(fmt).stdout);
+    alice.ok(['rm', 'kid']);
+    alice.podman(['rm', 'kid']);
+  });
+
+  it('refuses bad --userns and map flags with podman\'s errors, exit 125', () => {
+    for (const flags of [['--userns', 'bogus'], ['--userns', 'keep-id:foo=1'], ['--userns', 'keep-id', '--uidmap', '0:1:10'], ['--uidmap', 'bad'], ['--userns', 'ns:/nonexist']]) {
+      const cmd = ['run', '--rm', ...flags, 'localhost/busybox', 'true'];
+      const mine = alice.skiff(cmd);
+      const theirs = alice.podman(cmd);
+      assert.equal(mine.code, 125, flags.join(' '));
+      assert.equal(theirs.code, 125, flags.join(' '));
+      assert.equal(mine.stderr, theirs.stderr.split('\n').filter((l) => l.startsWith('Error: ')).join('\n') + '\n', flags.join(' '));
+    }
+    const tooMany = alice.skiff(['run', '--rm', '--uidmap', '0:1:70000', 'busybox', 'true']);
+    assert.equal(tooMany.code, 125);
+    assert.match(tooMany.stderr, /^Error: --uidmap 0:1:70000: IDs 1-70000 are not all mapped in this user namespace, which has 65537 \(0-65536\)/);
+    assert.equal(alice.ok(['ps', '-a', '-q']), '');
+  });
+
+  it('resource flags without a cgroup: podman\'s warning, nothing applied, and inspect says what was not', () => {
+    const r = alice.skiff(['create', '--name', 'limited', '--memory', '10m', '--pids-limit', '10', 'busybox', 'true']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, 'Resource limits are not supported and ignored on cgroups V1 rootless systems\n');
+    const shown = alice.ok(['inspect', '--format', '{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}} {{index .Config.Annotations "io.skiff.resources.not-applied"}}', 'limited']);
+    assert.equal(shown.trim(), '0 0 memory=10485760,pids-limit=10');
+    alice.ok(['rm', 'limited']);
+    const p = alice.podman(['run', '--rm', '--memory', '10m', 'localhost/busybox', 'true']);
+    assert.equal(p.stderr.split('\n').filter((l) => !l.includes('level=warning')).join('\n'), r.stderr);
+  });
+
+  it('image mount refuses outside skiff unshare with podman\'s message, and works inside', () => {
+    const r = alice.skiff(['image', 'mount', 'busybox']);
+    assert.equal(r.code, 125);
+    assert.equal(r.stderr, 'Error: cannot run command "skiff image mount" in rootless mode, must execute `skiff unshare` first\n');
+    assert.equal(alice.podman(['image', 'mount', 'localhost/busybox']).stderr.replaceAll('podman', 'skiff'), r.stderr);
+    const inside = alice.run(SKIFF, ['unshare', 'sh', '-c', `p=$(${SKIFF} image mount busybox) && stat -c %u:%g "$p/bin/busybox" && ${SKIFF} image unmount busybox >/dev/null`]);
+    assert.equal(inside.code, 0, inside.stderr);
+    assert.equal(inside.stdout, '0:0\n');
+  });
+
+  it('unshare runs a command as root in the namespace, with podman\'s variables, exit codes and errors', () => {
+    const env = alice.ok(['unshare', 'env']);
+    assert.match(env, new RegExp(`^_CONTAINERS_ROOTLESS_UID=${alice.uid}$`, 'm'));
+    assert.match(env, /^_CONTAINERS_USERNS_CONFIGURED=done$/m);
+    assert.match(env, new RegExp(`^CONTAINERS_GRAPHROOT=${join(alice.home, '.local/share/skiff')}$`, 'm'));
+    assert.equal(alice.ok(['unshare', 'id', '-u']), '0\n');
+    assert.equal(alice.ok(['unshare', 'pwd']), `${alice.home}\n`);
+    assert.equal(alice.skiff(['unshare', 'sh', '-c', 'exit 7']).code, 7);
+    const missing = alice.skiff(['unshare', 'no-such-command']);
+    assert.equal(missing.code, 127);
+    assert.equal(missing.stderr, alice.podman(['unshare', 'no-such-command']).stderr);
+    const asRoot = run(SKIFF, ['unshare', 'true']);
+    assert.equal(asRoot.code, 125);
+    assert.equal(asRoot.stderr, 'Error: please use unshare with rootless\n');
+  });
+
+  it('keep-id and nomap are refused to root, as podman does', () => {
+    for (const mode of ['keep-id', 'nomap']) {
+      const r = run(SKIFF, ['create', '--userns', mode, 'localhost/busybox', 'true']);
+      assert.equal(r.code, 125);
+      assert.equal(r.stderr, `Error: ${mode} is only supported in rootless mode\n`);
+    }
+  });
+
+  it('fuse-overlayfs, when storage.conf asks for it, mounts the same image', () => {
+    const conf = join(alice.home, 'storage-fuse.conf');
+    writeFileSync(conf, '[storage]\ndriver = "overlay"\n[storage.options.overlay]\nmount_program = "/usr/bin/fuse-overlayfs"\n');
+    const store = ['--root', join(alice.home, 'fuse-store'), '--runroot', `/tmp/skiff-run-${alice.uid}/fuse-run`];
+    const env = { CONTAINERS_STORAGE_CONF: conf };
+    try {
+      const tar = join(alice.home, 'busybox-rootfs.tar');
+      assert.equal(alice.skiff([...store, 'import', '-q', tar, 'bb'], { env }).code, 0);
+      const r = alice.skiff([...store, 'run', '--rm', 'bb', 'sh', '-c', 'head -1 /proc/self/mountinfo; stat -c %u:%g /bin/busybox'], { env });
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, / - fuse\.fuse-overlayfs /);
+      assert.match(r.stdout, /^0:0$/m);
+      const info = JSON.parse(alice.ok([...store, 'info', '--format', 'json'], { env }));
+      assert.equal(info.store.graphOptions['overlay.mount_program'].Executable, '/usr/bin/fuse-overlayfs');
+      assert.equal(info.store.graphStatus['Native Overlay Diff'], 'false');
+    } finally {
+      alice.skiff([...store, 'system', 'reset', '-f'], { env });
+    }
+  });
+
+  it('system reset removes everything of this user and nothing of another\'s', () => {
+    bob.ok(['create', '--name', 'stays', 'busybox', 'true']);
+    carol.ok(['volume', 'create', 'v']);
+    carol.ok(['create', '--name', 'goes', '-v', 'v:/v', 'busybox', 'true']);
+    const pause = pausePid(carol);
+    const answer = carol.skiff(['system', 'reset'], { input: 'n\n' });
+    assert.match(answer.stdout, /Are you sure you want to continue\? \[y\/N\] $/);
+    assert.equal(carol.ok(['ps', '-a', '--format', '{{.Names}}']).trim(), 'goes');
+    carol.ok(['system', 'reset', '-f']);
+    assert.equal(existsSync(join(carol.home, '.local/share/skiff')), false);
+    assert.ok(gone(pause), 'reset ends the pause process');
+    assert.equal(bob.ok(['ps', '-a', '--format', '{{.Names}}']).trim(), 'stays');
+    bob.ok(['rm', 'stays']);
+  });
+});
