@@ -9,6 +9,7 @@ import { mountFlagsOf } from '../runtime/spec/host.ts';
 import { NO_FLAGS, processMountOptions, VOLUME_FLAGS } from '../runtime/spec/mounts.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
+import { portBindings } from '../network/ports.ts';
 import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
 import { processPreview } from './host.ts';
@@ -37,6 +38,9 @@ function nsMode(m: ContainerRecord['spec']['ipc'], kind: string): string {
       return 'none';
     case 'private':
       return kind === 'ipc' ? 'shareable' : 'private';
+    case 'pasta':
+    case 'slirp4netns':
+      return m.mode;
   }
 }
 
@@ -144,7 +148,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       HairpinMode: false,
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
-      Ports: {},
+      Ports: portBindings(c.spec.ports ?? []),
       SandboxKey: '',
     },
     Namespace: '',
@@ -181,7 +185,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       CgroupManager: engine.config.cgroupManager,
       LogConfig: { Type: c.spec.logDriver, Config: null, Path: c.spec.logDriver === 'k8s-file' ? p.log : '', Tag: '', Size: c.spec.logMaxSize ? String(c.spec.logMaxSize) : '0B' },
       NetworkMode: c.spec.network.mode === 'path' ? `ns:${c.spec.network.path}` : c.spec.network.mode,
-      PortBindings: {},
+      PortBindings: portBindings(c.spec.ports ?? []),
       RestartPolicy: { Name: c.spec.restartPolicy?.name ?? '', MaximumRetryCount: c.spec.restartPolicy?.maxRetries ?? 0 },
       AutoRemove: c.spec.remove,
       CapAdd: capAdd,

@@ -20,6 +20,7 @@ import { type ContainerPaths, containerPaths, secretCopyPath } from './paths.ts'
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
 import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUserns } from './userns.ts';
 import { anonymousVolumeName } from './volumes.ts';
+import { resolvConf, SLIRP_ADDRESS } from '../network/files.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
 
@@ -136,6 +137,7 @@ export class ContainerService {
       const user = spec.user ?? (userns.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : undefined);
       spec = { ...spec, userns, user };
     }
+    spec = await withNetwork(spec, flags.network === undefined && this.#engine.config.rootless, warn);
     // Fail on a missing command now, not at start, as Podman does.
     const imageConfig = this.#engine.images.config(image);
     const entrypoint = spec.entrypoint ?? imageConfig.config?.Entrypoint ?? [];
@@ -251,7 +253,21 @@ export class ContainerService {
     // Moved once it has created the container: the runtime's own cgroup moves have just
     // paid the kernel's grace period for cgroup migration, so this one is nearly free.
     if (engine.config.cgroupManager === 'cgroupfs' && !engine.config.rootless) await moveConmonToCgroup(res.conmonPid);
-    return this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
+    const created = this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
+    const net = c.spec.network.mode;
+    if (net === 'pasta' || net === 'slirp4netns') {
+      const { attachNetwork } = await import('../network/rootless.ts');
+      try {
+        await attachNetwork(net, res.pid, p.runDir, c.spec.ports ?? []);
+      } catch (err) {
+        // Nothing of it stays but the container, left as created (Podman's state after a
+        // failed start): the runtime's container, the helper and the mounts go.
+        await this.cleanupLocked(created, { remove: false }).catch(() => {});
+        this.records.update(c.id, () => ({ status: 'configured', exitCode: null, pid: 0, conmonPid: 0 }));
+        throw err;
+      }
+    }
+    return created;
   }
 
   /** Starts a created (or stopped/exited: re-initialised) container. Lock held by the caller. */
@@ -422,6 +438,10 @@ export class ContainerService {
       const { deleteContainer } = await import('../runtime/oci.ts');
       await deleteContainer(this.#engine.ociRuntime(), cur.id).catch(() => {});
     }
+    if (cur.spec.network.mode === 'pasta' || cur.spec.network.mode === 'slirp4netns') {
+      const { detachNetwork } = await import('../network/rootless.ts');
+      await detachNetwork(p.runDir);
+    }
     if (cur.state.status === 'created') {
       this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
     }
@@ -539,9 +559,20 @@ function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
     hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
   }
   if (!hosts.endsWith('\n')) hosts += '\n';
-  if (c.spec.network.mode !== 'host') hosts += `127.0.0.1\t${hostname} ${c.name}\n`;
+  const mode = c.spec.network.mode;
+  // slirp4netns gives the container a fixed address; elsewhere the name is on loopback.
+  if (mode === 'slirp4netns') hosts += `${SLIRP_ADDRESS}\t${hostname} ${c.name}\n`;
+  else if (mode !== 'host') hosts += `127.0.0.1\t${hostname} ${c.name}\n`;
   writeFileSync(p.hosts, hosts);
-  if (c.spec.network.mode === 'host') {
+  if (mode === 'pasta' || mode === 'slirp4netns') {
+    let host = '';
+    try {
+      host = readFileSync('/etc/resolv.conf', 'utf8');
+    } catch {
+      // no host resolver configuration: the helper's nameserver alone
+    }
+    writeFileSync(p.resolvConf, resolvConf(mode, host));
+  } else if (mode === 'host') {
     try {
       writeFileSync(p.resolvConf, readFileSync('/etc/resolv.conf'));
     } catch {
@@ -737,4 +768,27 @@ function withoutResources(spec: ContainerSpec, warn: (line: string) => void): Co
   if (asked.length === 0) return spec;
   warn('Resource limits are not supported and ignored on cgroups V1 rootless systems');
   return { ...spec, resources: {}, annotations: { ...spec.annotations, [RESOURCES_NOT_APPLIED]: asked.map(([k, v]) => `${k}=${v}`).join(',') } };
+}
+
+/**
+ * The network a container gets: a rootless one without --network gets pasta (or slirp4netns),
+ * as Podman gives rootless containers a user-mode network. Published ports go only with a
+ * network namespace the helper connects; with none, host or another's namespace they are
+ * dropped with Podman's warning. Host ports not given are chosen now, so inspect shows them.
+ */
+async function withNetwork(spec: ContainerSpec, rootlessDefault: boolean, warn: (line: string) => void): Promise<ContainerSpec> {
+  let out = spec;
+  if (rootlessDefault) {
+    const { defaultRootlessNetwork } = await import('../network/rootless.ts');
+    const kind = defaultRootlessNetwork();
+    if (kind) out = { ...out, network: { mode: kind } };
+  }
+  if (!out.ports || out.ports.length === 0) return out;
+  if (out.network.mode !== 'pasta' && out.network.mode !== 'slirp4netns') {
+    warn('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use');
+    const { ports: _dropped, ...rest } = out;
+    return rest;
+  }
+  const { assignHostPorts } = await import('../network/rootless.ts');
+  return { ...out, ports: await assignHostPorts(out.ports) };
 }

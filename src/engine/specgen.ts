@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import type { ContainerSpec, DeviceSpec, MountSpec, NamespaceMode, RestartPolicy, UlimitSpec } from '../runtime/spec/types.ts';
 import { errnoCode, SkiffError } from '../util/errors.ts';
+import { parsePublish } from '../network/publish.ts';
 
 /** Raw flag values as the CLI parsed them (names as Podman's flags). */
 export interface CreateFlags {
@@ -51,6 +52,7 @@ export interface CreateFlags {
   readonly pid?: string;
   readonly uts?: string;
   readonly userns?: string;
+  readonly publish: readonly string[];
   readonly uidmap: readonly string[];
   readonly gidmap: readonly string[];
   readonly subuidname?: string;
@@ -353,8 +355,12 @@ export function parseNamespace(kind: 'network' | 'ipc' | 'pid' | 'uts', value: s
     // Until bridge networking lands (its own issue), the default network is none: a network
     // namespace with only loopback, which is also what Podman gives `--network none`.
     if (value === undefined || value === '' || value === 'none' || value === 'private') return { mode: 'none' };
-    if (value === 'bridge' || value === 'pasta' || value === 'slirp4netns' || !/^(host|ns:|container:)/.test(value)) {
-      throw new SkiffError('unsupported', `network mode "${value}" is not supported yet: use --network none or --network host`);
+    if (value === 'pasta' || value === 'slirp4netns') return { mode: value };
+    if (value.startsWith('pasta:') || value.startsWith('slirp4netns:')) {
+      throw new SkiffError('unsupported', `network options for ${value.split(':')[0]} are not supported: use --network ${value.split(':')[0]}`);
+    }
+    if (value === 'bridge' || !/^(host|ns:|container:)/.test(value)) {
+      throw new SkiffError('unsupported', `network mode "${value}" is not supported yet: use --network none, host, pasta or slirp4netns`);
     }
   }
   if (value === undefined || value === '' || value === 'private') return { mode: 'private' };
@@ -525,6 +531,7 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
     stopSignal: f.stopSignal ? parseSignal(f.stopSignal) : 15,
     stopTimeout: f.stopTimeout ?? 10,
     network: parseNamespace('network', f.network),
+    ...(f.publish.length > 0 ? { ports: f.publish.map(parsePublish) } : {}),
     ipc: parseNamespace('ipc', f.ipc),
     pid: parseNamespace('pid', f.pid),
     uts: parseNamespace('uts', f.uts),

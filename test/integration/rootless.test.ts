@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { run, SKIFF } from './harness.ts';
 import { startRegistry, type TestRegistry } from './registry.ts';
@@ -24,6 +25,41 @@ function pausePid(u: TestUser): number {
 function gone(pid: number): boolean {
   for (let i = 0; i < 200 && alive(pid); i++) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   return !alive(pid);
+}
+
+/** A TCP port free on 127.0.0.1 now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** The user's live (not zombie) network helper processes. */
+function helpers(u: TestUser): number[] {
+  const out: number[] = [];
+  for (const line of run('ps', ['-u', String(u.uid), '-o', 'pid=,stat=,comm=']).stdout.split('\n')) {
+    const [pid, stat, comm] = line.trim().split(/\s+/);
+    if (comm && /^(passt|pasta|slirp4netns)/.test(comm) && !stat?.startsWith('Z')) out.push(Number(pid));
+  }
+  return out;
+}
+
+/** GETs a URL, retrying while the server inside the container starts (bounded: 5 s). */
+async function fetchText(url: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      const r = await fetch(url);
+      return await r.text();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
 }
 
 /** Alive and not a zombie (PID 1 here reaps orphans slowly). */
@@ -268,6 +304,82 @@ describe('rootless', () => {
     } finally {
       alice.skiff([...store, 'system', 'reset', '-f'], { env });
     }
+  });
+
+  it('networks: pasta by default, slirp4netns on request, each with its address and nameserver', () => {
+    const pasta = alice.ok(['run', '--rm', 'busybox', 'sh', '-c', 'ip -4 addr show scope global | grep -c inet; head -1 /etc/resolv.conf']);
+    assert.deepEqual(pasta.trim().split('\n'), ['1', 'nameserver 169.254.1.1']);
+    assert.equal(alice.ok(['inspect', '--format', '{{.HostConfig.NetworkMode}}', alice.ok(['create', 'busybox', 'true']).trim()]).trim(), 'pasta');
+    const slirp = alice.ok(['run', '--rm', '--network', 'slirp4netns', 'busybox', 'sh', '-c', 'ip -4 addr show tap0 | grep -o "inet [0-9./]*"; head -1 /etc/resolv.conf']);
+    assert.deepEqual(slirp.trim().split('\n'), ['inet 10.0.2.100/24', 'nameserver 10.0.2.3']);
+    const none = alice.ok(['run', '--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ip -4 addr show scope global | grep -c inet || true']);
+    assert.equal(none.trim(), '0');
+    alice.ok(['rm', '-a']);
+  });
+
+  for (const network of ['pasta', 'slirp4netns']) {
+    it(`-p 127.0.0.1:PORT:80 through ${network} reaches a server in the container, and teardown leaves nothing`, async () => {
+      const port = await freePort();
+      const id = alice.ok(['run', '-d', '--network', network, '-p', `127.0.0.1:${port}:80`, 'busybox', 'httpd', '-f', '-v', '-p', '80', '-h', '/etc']).trim();
+      try {
+        assert.equal((await fetchText(`http://127.0.0.1:${port}/hostname`)).trim(), id.slice(0, 12));
+        assert.equal(helpers(alice).length, 1);
+        assert.equal(alice.ok(['port', id]), `80/tcp -> 127.0.0.1:${port}\n`);
+        assert.equal(alice.ok(['ps', '--format', '{{.Ports}}']), `127.0.0.1:${port}->80/tcp\n`);
+        // The client's address as the server saw it: pasta keeps loopback, slirp4netns NATs it.
+        const log = alice.skiff(['logs', id]).stderr;
+        assert.match(log, network === 'pasta' ? /\[::ffff:127\.0\.0\.1\]:\d+: response:200/ : /\[::ffff:10\.0\.2\.2\]:\d+: response:200/);
+      } finally {
+        alice.ok(['rm', '-f', '-t0', id]);
+      }
+      assert.deepEqual(helpers(alice), []);
+      await fetch(`http://127.0.0.1:${port}/`).then(
+        () => assert.fail('the port is still served after rm'),
+        () => {},
+      );
+    });
+  }
+
+  it('a host port in use: the second container gets a clear error, exit 126, and is left created with nothing running', async () => {
+    const port = await freePort();
+    const first = alice.ok(['run', '-d', '-p', `127.0.0.1:${port}:80`, 'busybox', 'sleep', '60']).trim();
+    try {
+      for (const network of ['pasta', 'slirp4netns']) {
+        const r = alice.skiff(['run', '-d', '--name', 'second', '--network', network, '-p', `127.0.0.1:${port}:80`, 'busybox', 'sleep', '60']);
+        assert.equal(r.code, 126);
+        assert.match(r.stderr, network === 'pasta' ? new RegExp(`^Error: setting up pasta: Failed to bind any port for '-t 127\\.0\\.0\\.1/${port}:80'`) : new RegExp(`^Error: cannot expose port ${port}/tcp through slirp4netns: .*in use`));
+        assert.equal(alice.ok(['ps', '-a', '--filter', 'name=second', '--format', '{{.Status}}']).trim(), 'Created');
+        assert.equal(helpers(alice).length, 1);
+        alice.ok(['rm', 'second']);
+      }
+    } finally {
+      alice.ok(['rm', '-f', '-t0', first]);
+    }
+  });
+
+  it('port and ps show published ports as podman does; -p with no network is dropped with podman\'s warning', async () => {
+    const [a, b] = [await freePort(), await freePort()];
+    const flags = ['-p', `127.0.0.1:${a}:80`, '-p', `${b}:81/udp`, '-p', '92'];
+    // One engine at a time: both cannot hold the same host ports.
+    const shown = (engine: 'skiff' | 'podman'): string[] => {
+      const call = (args: string[]) => (engine === 'skiff' ? alice.skiff(args) : alice.podman(args));
+      const r = call(['run', '-d', '--name', 'ports', ...flags, 'localhost/busybox', 'sleep', '60']);
+      assert.equal(r.code, 0, `${engine}: ${r.stderr}`);
+      try {
+        // The host port of -p 92 is chosen by each engine.
+        const random = (text: string) => text.replace(/0\.0\.0\.0:\d+->92\/tcp/, '0.0.0.0:N->92/tcp').replace(/92\/tcp -> 0\.0\.0\.0:\d+/, '92/tcp -> 0.0.0.0:N');
+        return [random(call(['port', 'ports']).stdout), random(call(['ps', '--format', '{{.Ports}}']).stdout), call(['port', 'ports', '81/udp']).stdout];
+      } finally {
+        call(['rm', '-f', '-t0', 'ports']);
+      }
+    };
+    const mine = shown('skiff');
+    assert.deepEqual(mine, shown('podman'));
+    assert.equal(mine[2], `0.0.0.0:${b}\n`);
+    const dropped = alice.skiff(['create', '--network', 'none', '-p', '8080:80', 'busybox', 'true']);
+    assert.equal(dropped.stderr, alice.podman(['create', '--network', 'none', '-p', '8080:80', 'localhost/busybox', 'true']).stderr.split('\n').filter((l) => !l.includes('level=')).join('\n'));
+    alice.ok(['rm', '-a']);
+    alice.podman(['rm', '-a']);
   });
 
   it('system reset removes everything of this user and nothing of another\'s', () => {

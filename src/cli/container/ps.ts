@@ -1,3 +1,4 @@
+import { portsColumn, sortedPorts } from '../../network/ports.ts';
 import { type ContainerRecord, parseStatusName } from '../../state/containers.ts';
 import { SkiffError } from '../../util/errors.ts';
 import type { CommandSpec } from '../command.ts';
@@ -169,7 +170,8 @@ export const command: CommandSpec = {
         CreatedAt: new Date(c.created).toISOString(),
         Status: statusText(c, now),
         State: c.state.status === 'configured' ? 'created' : c.state.status,
-        Ports: '',
+        Ports: portsColumn(c.spec.ports ?? []),
+        _ports: c.spec.ports ?? [],
         Names: c.name,
         Labels: new Map(Object.entries(c.spec.labels)),
         Mounts: mountsOf(c),
@@ -229,7 +231,7 @@ export const command: CommandSpec = {
         Pid: r.Pid,
         Pod: r.Pod,
         PodName: r.PodName,
-        Ports: null,
+        Ports: r._ports.length > 0 ? sortedPorts(r._ports).map((p) => ({ host_ip: p.hostIP, container_port: p.containerPort, host_port: p.hostPort, range: p.range, protocol: p.protocol })) : null,
         Size: r._sizes ? { rootFsSize: r._sizes.rootFs, rwSize: r._sizes.rw } : null,
         StartedAt: r.StartedAt,
         State: r.State,

@@ -316,6 +316,8 @@ function namespaces(spec: ContainerSpec, cgroups: 1 | 2): OciNamespace[] {
         return;
       case 'private':
       case 'none':
+      case 'pasta':
+      case 'slirp4netns':
         out.push({ type });
         return;
     }

@@ -7,6 +7,8 @@
  * runtime config.json by a pure function (no I/O except reading the container's own
  * /etc/passwd and /etc/group through the given rootfs path).
  */
+import type { PortMapping } from '../../network/ports.ts';
+
 
 export type NamespaceMode =
   | { readonly mode: 'private' }
@@ -14,7 +16,10 @@ export type NamespaceMode =
   /** Join another container's namespace, given as the path of its ns file (/proc/PID/ns/x). */
   | { readonly mode: 'path'; readonly path: string }
   /** Network only: no network namespace setup beyond loopback. */
-  | { readonly mode: 'none' };
+  | { readonly mode: 'none' }
+  /** Network only: a namespace of its own, connected by a user-mode helper (src/network/rootless.ts). */
+  | { readonly mode: 'pasta' }
+  | { readonly mode: 'slirp4netns' };
 
 export interface MountSpec {
   readonly type: 'bind' | 'tmpfs' | 'devpts' | 'volume';
@@ -128,6 +133,8 @@ export interface ContainerSpec {
   /** Seconds. */
   readonly stopTimeout: number;
   readonly network: NamespaceMode;
+  /** -p: the host ports forwarded to the container (a host port chosen at create where none was given). */
+  readonly ports?: readonly PortMapping[];
   readonly ipc: NamespaceMode;
   readonly pid: NamespaceMode;
   readonly uts: NamespaceMode;

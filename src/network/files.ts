@@ -1,0 +1,28 @@
+/**
+ * What a rootless network helper means for the files a container gets: its /etc/resolv.conf
+ * and its address in /etc/hosts. Kept apart from the helpers themselves so that writing a
+ * container's files loads no networking code.
+ */
+
+export type RootlessNetwork = 'pasta' | 'slirp4netns';
+
+/** The nameserver the container asks: pasta's DNS forwarder, slirp4netns's built-in one. */
+export const NAMESERVER: Record<RootlessNetwork, string> = { pasta: '169.254.1.1', slirp4netns: '10.0.2.3' };
+/** The container's own address, where the helper gives it a fixed one (slirp4netns). */
+export const SLIRP_ADDRESS = '10.0.2.100';
+
+/**
+ * The container's /etc/resolv.conf: the helper's nameserver first, then the host's search,
+ * options and nameservers (those on loopback are the host's own and unreachable from inside).
+ */
+export function resolvConf(kind: RootlessNetwork, hostText: string): string {
+  const lines = [`nameserver ${NAMESERVER[kind]}`];
+  for (const raw of hostText.split('\n')) {
+    const line = raw.trim();
+    const [key, value] = line.split(/\s+/);
+    if (key === 'nameserver' && value && !/^127\.|^::1$/.test(value)) lines.push(`nameserver ${value}`);
+    else if (key === 'search' || key === 'options') lines.unshift(line);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
