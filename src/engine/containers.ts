@@ -758,15 +758,19 @@ function removingExitCommand(lockPath: string, argv: string[]): string[] {
 export const RESOURCES_NOT_APPLIED = 'io.skiff.resources.not-applied';
 
 /**
- * A container without a cgroup (rootless on cgroup v1) cannot have limits: the ones asked for
- * are dropped with Podman's warning, and recorded in an annotation, so that inspect shows both
- * what applies (HostConfig: none) and what was asked for and not applied.
+ * A container without a cgroup (rootless) cannot have limits: the ones asked for are dropped
+ * with a warning (Podman's on cgroup v1), and recorded in an annotation, so that inspect shows
+ * both what applies (HostConfig: none) and what was asked for and not applied.
  */
 function withoutResources(spec: ContainerSpec, warn: (line: string) => void): ContainerSpec {
   const r = spec.resources;
   const asked = Object.entries({ memory: r.memory, 'memory-swap': r.memorySwap, cpus: r.cpus, 'cpu-shares': r.cpuShares, 'pids-limit': r.pidsLimit }).filter(([, v]) => v !== undefined && v !== 0);
   if (asked.length === 0) return spec;
-  warn('Resource limits are not supported and ignored on cgroups V1 rootless systems');
+  warn(
+    existsSync('/sys/fs/cgroup/cgroup.controllers')
+      ? 'Resource limits are not applied: rootless containers get no cgroup of their own (skiff does not use a delegated cgroup v2 subtree yet)'
+      : 'Resource limits are not supported and ignored on cgroups V1 rootless systems',
+  );
   return { ...spec, resources: {}, annotations: { ...spec.annotations, [RESOURCES_NOT_APPLIED]: asked.map(([k, v]) => `${k}=${v}`).join(',') } };
 }
 

@@ -95,6 +95,7 @@ export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: stri
       shm: p.shm,
     },
     cgroupsPath: engine.containerCgroups() ? `/skiff_parent/skiff-${c.id}` : undefined,
+    rootless: engine.config.rootless,
     defaults: {
       capabilities: d.capabilities,
       sysctls,

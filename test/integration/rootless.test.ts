@@ -241,6 +241,12 @@ describe('rootless', () => {
     assert.equal(alice.ok(['ps', '-a', '-q']), '');
   });
 
+  it('--device binds the host\'s node, since a user namespace cannot make one', () => {
+    const r = alice.skiff(['run', '--rm', '--device', '/dev/null:/dev/mynull', 'busybox', 'sh', '-c', 'stat -c "%t:%T" /dev/mynull && echo x > /dev/mynull && echo written']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, '1:3\nwritten\n');
+  });
+
   it('resource flags without a cgroup: podman\'s warning, nothing applied, and inspect says what was not', () => {
     const r = alice.skiff(['create', '--name', 'limited', '--memory', '10m', '--pids-limit', '10', 'busybox', 'true']);
     assert.equal(r.code, 0);

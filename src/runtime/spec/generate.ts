@@ -24,6 +24,7 @@ import type {
   OciDevice,
   OciDeviceCgroup,
   OciLinux,
+  OciMount,
   OciNamespace,
   OciNamespaceType,
   OciProcess,
@@ -200,7 +201,7 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
     process,
     root: spec.readOnly ? { path: ctx.rootfs, readonly: true } : { path: ctx.rootfs },
     ...(utsPrivate ? { hostname } : {}),
-    mounts: plan.mounts,
+    mounts: devices.binds.length > 0 ? [...plan.mounts, ...devices.binds] : plan.mounts,
     annotations: annotations(spec, ctx),
     linux,
   };
@@ -337,9 +338,10 @@ function toOciDevice(d: HostDevice): OciDevice {
 }
 
 /** linux.devices and the cgroup rules that let the container use them. */
-function containerDevices(spec: ContainerSpec, ctx: SpecContext): { nodes: OciDevice[]; rules: OciDeviceCgroup[] } {
+function containerDevices(spec: ContainerSpec, ctx: SpecContext): { nodes: OciDevice[]; rules: OciDeviceCgroup[]; binds: OciMount[] } {
   const nodes: OciDevice[] = [];
   const rules: OciDeviceCgroup[] = [];
+  const binds: OciMount[] = [];
   const addNode = (d: OciDevice) => {
     const at = nodes.findIndex((n) => n.path === d.path);
     if (at >= 0) nodes[at] = d;
@@ -349,12 +351,18 @@ function containerDevices(spec: ContainerSpec, ctx: SpecContext): { nodes: OciDe
   for (const d of spec.devices) {
     const access = d.permissions === '' ? 'rwm' : d.permissions;
     if (!/^[rwm]+$/.test(access)) throw new SkiffError('invalid-argument', `${access} is not a valid device permission`);
+    if (ctx.rootless) {
+      // A user namespace cannot make device nodes: the host's is bound in (Podman's mount).
+      devicesFromPath(d.hostPath, d.containerPath || d.hostPath);
+      binds.push({ destination: d.containerPath || d.hostPath, type: 'bind', source: d.hostPath, options: ['slave', 'nosuid', 'noexec', access.includes('w') ? 'rw' : 'ro', 'rbind'] });
+      continue;
+    }
     for (const dev of devicesFromPath(d.hostPath, d.containerPath || d.hostPath)) {
       addNode(toOciDevice(dev));
       rules.push({ allow: true, type: dev.type, major: dev.major, minor: dev.minor, access });
     }
   }
-  return { nodes, rules };
+  return { nodes, rules, binds };
 }
 
 function seccompFor(spec: ContainerSpec, ctx: SpecContext, host: Host, caps: CapabilitySets): OciSeccomp | undefined {

@@ -186,6 +186,8 @@ export interface SpecContext {
    * cgroup v2): then config.json has no cgroupsPath and no resources, as Podman's.
    */
   readonly cgroupsPath: string | undefined;
+  /** Rootless: skiff runs in a user namespace, where device nodes cannot be made (they are bound). */
+  readonly rootless?: boolean;
   /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
   readonly defaults: {
     readonly capabilities: readonly string[];
