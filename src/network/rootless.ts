@@ -153,20 +153,36 @@ async function runSlirp(program: string, nsFd: number, runDir: string, ports: re
   const ready = child.stdio[4] as NodeJS.ReadableStream | null;
   try {
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new SkiffError('timeout', 'slirp4netns did not configure the network namespace within 10s')), 10_000);
-      ready?.once('data', () => {
+      // Only until it is ready: it is ended later, by this process too (run --rm's cleanup).
+      const done = () => {
         clearTimeout(timer);
+        child.removeListener('exit', onExit);
+        child.removeListener('error', onError);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(new SkiffError('timeout', 'slirp4netns did not configure the network namespace within 10s'));
+      }, 10_000);
+      const onExit = (c: number | null) => {
+        done();
+        let log = '';
+        try {
+          log = readFileSync(join(runDir, 'slirp4netns.log'), 'utf8');
+        } catch {
+          // no log: the exit status says it all
+        }
+        reject(new SkiffError('io', `setting up slirp4netns: ${helperError(log) || `exit status ${c}`}`));
+      };
+      const onError = (e: Error) => {
+        done();
+        reject(new SkiffError('io', `starting slirp4netns: ${e.message}`));
+      };
+      ready?.once('data', () => {
+        done();
         resolve();
       });
-      child.once('exit', (c) => {
-        clearTimeout(timer);
-        const why = helperError(readFileSync(join(runDir, 'slirp4netns.log'), 'utf8'));
-        reject(new SkiffError('io', `setting up slirp4netns: ${why || `exit status ${c}`}`));
-      });
-      child.once('error', (e) => {
-        clearTimeout(timer);
-        reject(new SkiffError('io', `starting slirp4netns: ${e.message}`));
-      });
+      child.once('exit', onExit);
+      child.once('error', onError);
     });
     writeFileSync(join(runDir, PID_FILE), `${child.pid}\n`);
     for (const p of ports) {
