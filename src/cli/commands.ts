@@ -183,7 +183,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     subcommands: [
       { name: 'check', short: 'Check that this host and user can run containers, and say how to fix what is missing', userns: 'host', load: lazy(() => import('./system/check.ts')) },
       { name: 'info', short: 'Display skiff system information', load: info },
-      { name: 'migrate', short: 'Migrate containers', userns: 'host', load: lazy(() => import('./system/migrate.ts')) },
+      { name: 'migrate', short: 'Migrate containers', load: lazy(() => import('./system/migrate.ts')) },
       { name: 'reset', short: 'Reset skiff storage', load: lazy(() => import('./system/reset.ts')) },
     ],
   },

@@ -192,11 +192,14 @@ export async function runCli(argv: readonly string[], io: Io): Promise<number> {
         return engine;
       },
     };
-    if (entry.userns !== 'host' && process.getuid?.() !== 0 && process.env._CONTAINERS_USERNS_CONFIGURED !== 'done') {
-      if (entry.userns === 'unshare') throw new SkiffError('rootless', `cannot run command "${path}" in rootless mode, must execute \`skiff unshare\` first`);
+    if (entry.userns !== 'host' && process.getuid?.() !== 0) {
+      // Not the environment's word: whether this process really is in a user namespace.
       const { rootlessUser } = await import('../rootless/userns.ts');
       const user = rootlessUser();
-      if (user && !user.inNamespace) await (await import('../rootless/pause.ts')).reenterInNamespace(user, argv, ctx.warn);
+      if (user && !user.inNamespace) {
+        if (entry.userns === 'unshare') throw new SkiffError('rootless', `cannot run command "${path}" in rootless mode, must execute \`skiff unshare\` first`);
+        await (await import('../rootless/pause.ts')).reenterInNamespace(user, argv, ctx.warn);
+      }
     }
     const code = await spec.run(ctx);
     return code ?? 0;

@@ -61,6 +61,7 @@ import {
 } from './copy-plan.ts';
 import type { Engine } from './engine.ts';
 import { goQuote } from '../util/goquote.ts';
+import { toHost } from '../rootless/ids.ts';
 
 export interface CopyOptions {
   /** The two arguments as the user typed them: `[CONTAINER:]PATH`, `-` for a tar stream. */
@@ -429,6 +430,16 @@ class ContainerEnd {
   }
 
   /**
+   * The owner as written through skiff's view of the files: a container with a user namespace
+   * of its own sees them through its map (the container's root is an outer ID).
+   */
+  #viewOwner(owner: ArchiveOwner): ArchiveOwner {
+    const u = this.shared.#c.spec.userns;
+    if (!u?.uidMap || !u.gidMap) return owner;
+    return { uid: toHost(u.uidMap, owner.uid) ?? owner.uid, gid: toHost(u.gidMap, owner.gid) ?? owner.gid };
+  }
+
+  /**
    * A tar of `src` (a looked-up path of this container) under the name `top`. A copier that
    * fails makes the iteration fail with its error (not with a short archive); one whose
    * archive is no longer wanted is stopped.
@@ -457,7 +468,7 @@ class ContainerEnd {
    */
   async extract(plan: Transfer, produce: (top: string | null) => AsyncIterable<Uint8Array>, opts: CopyOptions): Promise<void> {
     const { at, top } = this.#placement(plan);
-    const owner = opts.chown ? await this.owner() : undefined;
+    const owner = opts.chown ? this.#viewOwner(await this.owner()) : undefined;
     const child = startCopier(at.root, { op: 'put', dir: at.inner, owner, overwrite: opts.overwrite }, 'pipe');
     let fed: unknown;
     try {

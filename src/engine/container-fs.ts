@@ -8,6 +8,7 @@ import { applyChanges } from '../image/change.ts';
 import { localName } from '../image/names.ts';
 import type { ImageRecord } from '../image/store.ts';
 import { type HistoryEntry, type ImageConfig, MEDIA } from '../image/types.ts';
+import { toContainer } from '../rootless/ids.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import { SkiffError } from '../util/errors.ts';
 import { goJson } from '../util/gojson.ts';
@@ -70,10 +71,30 @@ export function containerSizes(engine: Engine, c: ContainerRecord): { rw: number
   return { rw, rootFs: layers };
 }
 
+/**
+ * A container with a user namespace of its own shows its files with the map's outer IDs
+ * (the fuse view, or a vfs copy chowned at create): a tar of them records the container's
+ * own IDs. Undefined where files already carry them.
+ */
+export function containerOwners(c: ContainerRecord): ((uid: number, gid: number) => { uid: number; gid: number }) | undefined {
+  const u = c.spec.userns;
+  if (!u?.uidMap || !u.gidMap) return undefined;
+  const { uidMap, gidMap } = u;
+  return (uid, gid) => ({ uid: toContainer(uidMap, uid) ?? OVERFLOW_ID, gid: toContainer(gidMap, gid) ?? OVERFLOW_ID });
+}
+
+/** The kernel's overflow ID (nobody), for an owner the map does not cover. */
+const OVERFLOW_ID = 65534;
+
 /** `export`: the container's whole filesystem as a tar stream. */
 export async function exportContainer(engine: Engine, c: ContainerRecord, write: (chunks: AsyncIterable<Buffer>) => Promise<void>): Promise<void> {
   const { writeTarFromDir } = await import('../storage/tar/writer.ts');
-  await withRootfs(engine, c, (rootfs) => write(writeTarFromDir(rootfs)));
+  // Under the container's lock, as Podman exports: the exit command of a container that has just
+  // stopped would otherwise unmount its root while the archive is being read.
+  await engine.containers.lock(c.id).with(async () => {
+    const cur = engine.containers.records.get(c.id) ?? c;
+    await withRootfs(engine, cur, (rootfs) => write(writeTarFromDir(rootfs, { idMap: containerOwners(cur) })));
+  });
 }
 
 export interface Change {
@@ -166,10 +187,15 @@ export async function commitContainer(engine: Engine, c: ContainerRecord, opts: 
   try {
     return await store.write(async () => {
       const layer = opts.squash
-        ? await withRootfs(engine, c, async (rootfs) => store.layers.create({ parent: null, tar: writeTarFromDir(rootfs), id: undefined }))
+        ? await withRootfs(engine, c, async (rootfs) => store.layers.create({ parent: null, tar: writeTarFromDir(rootfs, { idMap: containerOwners(c) }), id: undefined }))
         : await store.layers.create({
             parent: image.topLayer,
-            tar: writeTarFromDir(store.rootfs.upperDir(c.id), { whiteouts: store.driver === 'overlay' ? 'trusted' : undefined }),
+            // An overlay upper dir holds container IDs (fuse-overlayfs writes them through the
+            // map); a vfs copy holds the map's outer IDs.
+            tar: writeTarFromDir(store.rootfs.upperDir(c.id), {
+              whiteouts: store.driver === 'overlay' ? (engine.config.rootless ? 'user' : 'trusted') : undefined,
+              idMap: store.driver === 'vfs' ? containerOwners(c) : undefined,
+            }),
             id: undefined,
           });
       const now = rfc3339Nano(Date.now());

@@ -172,6 +172,10 @@ export class ContainerService {
       if (flags.name === undefined && this.records.nameTaken(name)) {
         finalSpec = { ...withVolumes, name: generateName((n) => this.records.nameTaken(n)) };
       }
+      // auto's block is chosen again under the lock: another create may have taken it meanwhile.
+      if (finalSpec.userns?.mode === 'auto') {
+        finalSpec = { ...finalSpec, userns: resolveUserns(flags, currentUsernsContext(autoAllocations(this.records.list().map((r) => r.spec)))) };
+      }
       this.records.add({ id, name: finalSpec.name, imageId: image.id, spec: finalSpec, created: Date.now() });
       const made: string[] = [];
       try {
@@ -187,6 +191,7 @@ export class ContainerService {
         if (secrets.length > 0) (await this.#engine.secrets()).writeContainerCopies(this.paths(id).secrets, secrets);
       } catch (e) {
         this.records.remove(id);
+        await store.rootfs.remove(id).catch(() => {});
         for (const v of made) volumes.removeLocked(v);
         if (secrets.length > 0) rmSync(this.paths(id).secrets, { recursive: true, force: true });
         throw e;
@@ -405,8 +410,11 @@ export class ContainerService {
   }
 
   async pause(c: ContainerRecord): Promise<void> {
-    // The freezer is a cgroup's: a container without one cannot be paused.
-    if (!this.#engine.containerCgroups()) throw new SkiffError('unsupported', 'can not pause containers on rootless containers with cgroup V1: this container does not have a cgroup');
+    // The freezer is a cgroup's: a container without one cannot be paused (Podman's words on v1).
+    if (!this.#engine.containerCgroups()) {
+      const why = existsSync('/sys/fs/cgroup/cgroup.controllers') ? 'rootless containers get no cgroup of their own here' : 'can not pause containers on rootless containers with cgroup V1';
+      throw new SkiffError('unsupported', `${why}: this container does not have a cgroup`);
+    }
     const cur = this.sync(c);
     if (cur.state.status === 'paused') throw stateImproper(`"${cur.id}" is already paused`);
     if (cur.state.status !== 'running') throw stateImproper(`"${statusName(cur.state.status)}" is not running, can't pause`);
@@ -785,7 +793,8 @@ async function withNetwork(spec: ContainerSpec, rootlessDefault: boolean, warn: 
   if (rootlessDefault) {
     const { defaultRootlessNetwork } = await import('../network/rootless.ts');
     const kind = defaultRootlessNetwork();
-    if (kind) out = { ...out, network: { mode: kind } };
+    if (!kind) throw new SkiffError('unsupported', 'could not find pasta or slirp4netns, the network namespace can\'t be configured: install passt (or slirp4netns), or use --network none');
+    out = { ...out, network: { mode: kind } };
   }
   if (!out.ports || out.ports.length === 0) return out;
   if (out.network.mode !== 'pasta' && out.network.mode !== 'slirp4netns') {

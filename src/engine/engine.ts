@@ -61,7 +61,6 @@ export class Engine {
     return this.#secrets;
   }
 
-  /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */
   /**
    * Whether containers get cgroups (and so resource limits). Root's do. A rootless user would
    * need a delegated cgroup v2 subtree, which skiff does not manage yet: rootless containers
@@ -72,6 +71,7 @@ export class Engine {
     return !this.config.rootless;
   }
 
+  /** The OCI runtime binary: --runtime or containers.conf's, found on PATH. */
   runtimePath(): string {
     const path = findExecutable(this.config.runtime);
     if (!path) throw new SkiffError('config', `could not find a working binary for OCI runtime "${this.config.runtime}"`);

@@ -35,7 +35,10 @@ export class Store {
     this.blobs = new BlobStore(config.graphRoot);
     this.layers = new LayerStore({ graphRoot: config.graphRoot, driver: this.driver, db: this.db, rootless: config.rootless, mountProgram: this.mountProgram });
     this.images = new ImageStore(this.db, this.blobs, this.layers);
-    this.rootfs = new RootfsStore({ graphRoot: config.graphRoot, layers: this.layers, driver: this.driver });
+    // Rootless, a path in the user's own /tmp directory (binds there live in their mount
+    // namespace only); root's in /run, whose ancestors everyone may pass.
+    const exposeDir = config.rootless ? `/tmp/skiff-rootfs-${config.uid}` : '/run/skiff-rootfs';
+    this.rootfs = new RootfsStore({ graphRoot: config.graphRoot, layers: this.layers, driver: this.driver, exposeDir });
     this.#lock = new FileLock(join(config.graphRoot, 'storage.lock'));
   }
 

@@ -3,7 +3,8 @@
  * container stopped, and (rootless) the pause process ended so that the next command makes
  * its namespace from the current /etc/subuid and /etc/subgid.
  */
-import { rmSync } from 'node:fs';
+import { realpathSync, rmSync } from 'node:fs';
+import { SkiffError } from '../util/errors.ts';
 import { mountsUnder } from '../util/fsx.ts';
 import { MNT_DETACH, umount2 } from '../util/syscall.ts';
 import type { Engine } from './engine.ts';
@@ -42,21 +43,41 @@ export async function resetStore(engine: Engine, warn: (m: string) => void): Pro
   engine.close();
   await stopRootless(engine);
   for (const dir of [runRoot, graphRoot]) {
-    for (const point of mountsUnder(dir)) umount2(point, MNT_DETACH);
-    rmSync(dir, { recursive: true, force: true });
+    let real: string;
+    try {
+      real = realpathSync(dir);
+    } catch {
+      continue; // not there: nothing to remove
+    }
+    // Nothing is removed while something is still mounted below it: files there are not the store's.
+    for (const point of mountsUnder(real)) {
+      try {
+        umount2(point, MNT_DETACH);
+      } catch (err) {
+        throw new SkiffError('io', `unmounting ${point}: ${(err as Error).message}: ${dir} was left in place`);
+      }
+    }
+    rmSync(real, { recursive: true, force: true });
+    if (real !== dir) rmSync(dir, { force: true });
   }
 }
 
-/** `system migrate`: stops every running container; returns their IDs, in the order stopped. */
-export async function stopAllContainers(engine: Engine): Promise<string[]> {
-  const stopped: string[] = [];
+/**
+ * `system migrate`: stops every running container, each in turn; `stopped` hears of each one
+ * stopped, `warn` of each one that could not be (the others are still stopped).
+ */
+export async function stopAllContainers(engine: Engine, stopped: (id: string) => void, warn: (m: string) => void): Promise<void> {
   for (const c of engine.containers.list()) {
     const cur = engine.containers.sync(c);
     if (cur.state.status !== 'running' && cur.state.status !== 'paused') continue;
-    await engine.containers.stop(cur);
-    stopped.push(cur.id);
+    try {
+      const warning = await engine.containers.stop(cur);
+      if (warning) warn(warning);
+      stopped(cur.id);
+    } catch (err) {
+      warn(`cannot stop container ${cur.id}: ${(err as Error).message}`);
+    }
   }
-  return stopped;
 }
 
 /** Rootless: ends the pause process. Root has none. */

@@ -10,7 +10,6 @@
  * RootfsStore.mount): on-disk owners are container IDs.
  */
 import { readFileSync, statSync } from 'node:fs';
-import { userInfo } from 'node:os';
 import { type IdMapping, mapSize, parseProcMap, readRanges } from '../rootless/ids.ts';
 import { rootlessUser } from '../rootless/userns.ts';
 import type { UsernsSpec } from '../runtime/spec/types.ts';
@@ -30,8 +29,8 @@ export interface UsernsContext {
   /** The maps of the namespace skiff runs in (rootless: the pause process's). */
   readonly ownUidMap: readonly IdMapping[];
   readonly ownGidMap: readonly IdMapping[];
-  /** Host (outer) IDs already given to other containers by `auto`. */
-  readonly autoTaken: readonly IdMapping[];
+  /** Outer IDs already given to other containers by `auto`. */
+  readonly autoTaken: { readonly uids: readonly IdMapping[]; readonly gids: readonly IdMapping[] };
   readonly subuidFile?: string;
   readonly subgidFile?: string;
 }
@@ -39,25 +38,31 @@ export interface UsernsContext {
 const invalid = (m: string): SkiffError => new SkiffError('invalid-argument', m);
 const AUTO_SIZE = 1024;
 
-export function currentUsernsContext(autoTaken: readonly IdMapping[]): UsernsContext {
+export function currentUsernsContext(autoTaken: UsernsContext['autoTaken']): UsernsContext {
   const read = (f: string): IdMapping[] => parseProcMap(readFileSync(`/proc/self/${f}`, 'utf8'));
   const user = rootlessUser();
   return {
-    rootless: user ? { uid: user.uid, gid: user.gid, name: userInfoName() } : undefined,
+    rootless: user ? { uid: user.uid, gid: user.gid, name: userName(user.uid) } : undefined,
     ownUidMap: read('uid_map'),
     ownGidMap: read('gid_map'),
     autoTaken,
   };
 }
 
-function userInfoName(): string {
-  // Inside the namespace the user is root by ID: the name comes from the environment.
-  const fromEnv = process.env.USER || process.env.LOGNAME;
-  if (fromEnv) return fromEnv;
+/**
+ * The user's name, looked up by their UID in /etc/passwd (inside the namespace the process is
+ * root by ID, and the environment's USER may say anything); '' when there is none, or when it
+ * could not stand in an /etc/passwd line.
+ */
+function userName(uid: number): string {
   try {
-    return userInfo().username;
+    const line = readFileSync('/etc/passwd', 'utf8')
+      .split('\n')
+      .find((l) => l.split(':')[2] === String(uid));
+    const name = line?.split(':')[0] ?? '';
+    return /^[A-Za-z0-9._][A-Za-z0-9._-]*\$?$/.test(name) ? name : '';
   } catch {
-    return String(process.env._CONTAINERS_ROOTLESS_UID ?? '');
+    return '';
   }
 }
 
@@ -196,12 +201,18 @@ export function resolveUserns(f: UsernsFlags, ctx: UsernsContext): UsernsSpec | 
       if (!ctx.rootless && ranges.length === 0) {
         throw invalid('creating container storage: could not find enough available IDs: no subuid ranges found for user "containers" in /etc/subuid');
       }
-      const start = freeBlock(ranges, size, ctx.autoTaken);
+      if (opts.has('uidmapping') || opts.has('gidmapping')) throw invalid('auto: uidmapping= and gidmapping= are not supported: use --uidmap and --gidmap for explicit maps');
+      const start = freeBlock(ranges, size, ctx.autoTaken.uids);
       if (start === undefined) throw invalid('creating container storage: could not find enough available IDs');
-      const map = [{ containerID: 0, hostID: start, size }];
-      const extraU = opts.has('uidmapping') ? parseMapFlags([opts.get('uidmapping')!], 'UID') : [];
-      const extraG = opts.has('gidmapping') ? parseMapFlags([opts.get('gidmapping')!], 'GID') : [];
-      return { mode: 'auto', raw, uidMap: extraU.length > 0 ? extraU : map, gidMap: extraG.length > 0 ? extraG : map };
+      const uidMap = [{ containerID: 0, hostID: start, size }];
+      // Root: the groups from the "containers" ranges of /etc/subgid.
+      let gidMap = uidMap;
+      if (!ctx.rootless) {
+        const g = freeBlock(readRanges(ctx.subgidFile ?? '/etc/subgid', 'containers', -1), size, ctx.autoTaken.gids);
+        if (g === undefined) throw invalid('creating container storage: could not find enough available IDs: no free subgid range of user "containers" in /etc/subgid');
+        gidMap = [{ containerID: 0, hostID: g, size }];
+      }
+      return { mode: 'auto', raw, uidMap, gidMap };
     }
     case 'ns': {
       const path = rest ?? '';
@@ -219,10 +230,15 @@ export function resolveUserns(f: UsernsFlags, ctx: UsernsContext): UsernsSpec | 
 }
 
 /** The outer IDs `auto` containers hold, from their stored specs. */
-export function autoAllocations(specs: Iterable<{ readonly userns?: UsernsSpec }>): IdMapping[] {
-  const out: IdMapping[] = [];
-  for (const s of specs) if (s.userns?.mode === 'auto') out.push(...(s.userns.uidMap ?? []));
-  return out;
+export function autoAllocations(specs: Iterable<{ readonly userns?: UsernsSpec }>): UsernsContext['autoTaken'] {
+  const uids: IdMapping[] = [];
+  const gids: IdMapping[] = [];
+  for (const s of specs) {
+    if (s.userns?.mode !== 'auto') continue;
+    uids.push(...(s.userns.uidMap ?? []));
+    gids.push(...(s.userns.gidMap ?? []));
+  }
+  return { uids, gids };
 }
 
 /** True when a container's files must be shown through its map (a namespace of its own with maps). */

@@ -30,7 +30,7 @@ export function defaultRootlessNetwork(): RootlessNetwork | undefined {
   return undefined;
 }
 
-/** Gives a port mapping without a host port a free one (on its address), as Podman does at start. */
+/** Gives a port mapping without a host port a free one (on its address); skiff does it at create, so inspect shows it. */
 export async function assignHostPorts(ports: readonly PortMapping[]): Promise<PortMapping[]> {
   const out: PortMapping[] = [];
   for (const p of ports) {
@@ -121,8 +121,10 @@ export async function attachNetwork(kind: RootlessNetwork, pid: number, runDir: 
 async function runPasta(program: string, nsFd: number, runDir: string, ports: readonly PortMapping[]): Promise<void> {
   const tcp = ports.filter((p) => p.protocol === 'tcp').flatMap((p) => ['-t', pastaSpec(p)]);
   const udp = ports.filter((p) => p.protocol === 'udp').flatMap((p) => ['-u', pastaSpec(p)]);
-  // -T/-U none: the container must not reach the host's loopback ports through pasta.
-  const args = ['--config-net', '--quiet', '-T', 'none', '-U', 'none', '--dns-forward', NAMESERVER.pasta, '--pid', join(runDir, PID_FILE), '--netns', '/proc/self/fd/3'];
+  // The container must not reach the host's loopback: no ports forwarded inward (-T/-U none)
+  // and no gateway address mapped to the host (--no-map-gw), as slirp4netns's
+  // --disable-host-loopback.
+  const args = ['--config-net', '--quiet', '-T', 'none', '-U', 'none', '--no-map-gw', '--dns-forward', NAMESERVER.pasta, '--pid', join(runDir, PID_FILE), '--netns', '/proc/self/fd/3'];
   args.push(...(tcp.length > 0 ? tcp : ['-t', 'none']), ...(udp.length > 0 ? udp : ['-u', 'none']));
   // pasta daemonizes once the namespace is configured and its ports are bound: its exit status
   // is the answer.
@@ -132,8 +134,19 @@ async function runPasta(program: string, nsFd: number, runDir: string, ports: re
     stderr += d.toString('utf8');
   });
   const code = await new Promise<number>((resolve) => {
-    child.on('error', () => resolve(-1));
-    child.on('exit', (c, s) => resolve(c ?? (s ? 128 : -1)));
+    // Bounded: a pasta that never answers must not hold the container's start (and lock).
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      stderr += 'did not configure the network namespace within 30s\n';
+    }, 30_000);
+    child.on('error', () => {
+      clearTimeout(timer);
+      resolve(-1);
+    });
+    child.on('exit', (c, s) => {
+      clearTimeout(timer);
+      resolve(c ?? (s ? 128 : -1));
+    });
   });
   if (code !== 0) throw new SkiffError('io', `setting up pasta: ${helperError(stderr) || `exit status ${code}`}`);
 }
@@ -223,6 +236,7 @@ function slirpRequest(socket: string, body: unknown): Promise<Record<string, unk
       text += d.toString('utf8');
     });
     conn.on('error', (e) => reject(new SkiffError('io', `slirp4netns API: ${e.message}`)));
+    conn.setTimeout(10_000, () => conn.destroy(new Error('no answer within 10s')));
     conn.on('end', () => {
       try {
         resolve(JSON.parse(text) as Record<string, unknown>);
@@ -250,7 +264,13 @@ export async function detachNetwork(runDir: string): Promise<void> {
     }
     // Ports are free once it has exited: wait for that, briefly (it takes ~100 ms).
     for (let i = 0; i < 100 && helperAlive(pid); i++) await sleep(10);
-    if (helperAlive(pid)) process.kill(pid, 'SIGKILL');
+    if (helperAlive(pid)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // exited just now
+      }
+    }
   }
   for (const f of [PID_FILE, SLIRP_SOCKET, 'slirp4netns.log']) rmSync(join(runDir, f), { force: true });
 }

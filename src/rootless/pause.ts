@@ -7,13 +7,14 @@
  * that the namespaces outlive the command. Every later command joins them with `nsenter`:
  * all of a user's commands share one mount namespace, where the overlay mounts of their
  * containers live. A killed pause process is noticed (its PID no longer names a pause
- * process in another user namespace) and made again.
+ * process in another user namespace) and made again: in the namespaces of the containers still
+ * running, when there are some, else in new ones.
  *
  * bin/skiff joins an existing pause process itself, before Node starts; this module is the
  * path when there is none yet, or when the shell could not tell.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -157,10 +158,66 @@ export async function ensurePause(user: RootlessUser, warn: (m: string) => void)
   return lock.with(async () => {
     const again = livePause(pidFile, user.uid);
     if (again !== undefined) return { pid: again, runtimeDir };
-    const pid = await createPause(user, warn);
-    writeFileAtomic(pidFile, `${pid}\n`, 0o600);
+    // A killed pause process leaves its namespaces to the containers still running in them:
+    // a new pause process joins those (their conmon holds them), or the containers would be
+    // stranded in namespaces no later command could enter.
+    const holder = namespaceHolder(user.uid);
+    const pid = holder !== undefined ? await pauseIn(holder) : await createPause(user, warn);
+    try {
+      writeFileAtomic(pidFile, `${pid}\n`, 0o600);
+    } catch (err) {
+      process.kill(pid, 'SIGKILL');
+      throw err;
+    }
     return { pid, runtimeDir };
   });
+}
+
+/** A conmon of this user's that runs in a user namespace other than this process's. */
+function namespaceHolder(uid: number): number | undefined {
+  const own = nsOf('self');
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      if (readFileSync(`/proc/${name}/comm`, 'utf8').trim() !== 'conmon') continue;
+      if (statSync(`/proc/${name}`).uid !== uid) continue;
+      readlinkSync(`/proc/${name}/ns/mnt`);
+      const ns = nsOf(Number(name));
+      if (ns !== undefined && ns !== own) return Number(name);
+    } catch {
+      // gone meanwhile, or not ours to look at
+    }
+  }
+  return undefined;
+}
+
+/** A pause process in the user and mount namespaces of process `holder`. */
+async function pauseIn(holder: number): Promise<number> {
+  const nsenter = findExecutable('nsenter');
+  const pauser = findExecutable(PAUSE_COMM);
+  if (!nsenter || !pauser) throw new SkiffError('rootless', 'nsenter and catatonit are needed to run skiff rootless: install util-linux and catatonit');
+  const child = spawn(nsenter, ['--user', '--mount', '--preserve-credentials', '--target', String(holder), '--', pauser, '-P'], { detached: true, stdio: 'ignore', cwd: '/' });
+  const pid = child.pid;
+  if (pid === undefined) throw new SkiffError('rootless', 'cannot start the pause process');
+  const want = nsOf(holder);
+  const deadline = Date.now() + 5000;
+  // nsenter becomes the pause process (exec): ready once it is catatonit, in the namespace.
+  const comm = (): string => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return '';
+    }
+  };
+  while (!(nsOf(pid) === want && comm() === PAUSE_COMM)) {
+    if (child.exitCode !== null || Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new SkiffError('rootless', `cannot join the user namespace of process ${holder}`);
+    }
+    await sleep(1);
+  }
+  child.unref();
+  return pid;
 }
 
 /** The environment of a process that runs in the user's namespace. */

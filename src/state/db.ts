@@ -3,7 +3,7 @@
  * SQLite in WAL mode; every write is one BEGIN IMMEDIATE transaction with a busy timeout, and
  * no transaction is ever held across I/O of another kind (downloads, extraction, children).
  */
-import { mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { dirname } from 'node:path';
 import { SkiffError } from '../util/errors.ts';
@@ -24,6 +24,13 @@ export class StateDb {
 
   static open(path: string): StateDb {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    // Made 0600 before SQLite opens it (SQLite gives its -wal and -shm files the same mode):
+    // the database holds every container's configuration, environment included.
+    try {
+      closeSync(openSync(path, 'wx', 0o600));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new SkiffError('io', `creating state database ${path}: ${(err as Error).message}`, { cause: err });
+    }
     let db: DatabaseSync;
     try {
       db = new DatabaseSync(path, { timeout: BUSY_TIMEOUT_MS });

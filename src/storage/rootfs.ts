@@ -8,11 +8,11 @@
  * The overlay mount uses absolute lowerdirs while they fit in one page, else the short
  * `l/<link>` names relative to the driver home, mounting from there (DESIGN §4, REFERENCE §6).
  */
-import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { type IdMapping, toHost } from '../rootless/ids.ts';
 import { isMountPoint } from '../util/fsx.ts';
 import { findExecutable } from '../util/which.ts';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { StorageDriverName } from '../config/config.ts';
 import { SkiffError } from '../util/errors.ts';
 import type { LayerStore } from './layers.ts';
@@ -24,10 +24,14 @@ export class RootfsStore {
   readonly #layers: LayerStore;
   readonly #driver: StorageDriverName;
 
-  constructor(opts: { graphRoot: string; layers: LayerStore; driver: StorageDriverName }) {
+  /** Where the roots of containers with user namespaces of their own are bound (see #expose). */
+  readonly #exposeDir: string;
+
+  constructor(opts: { graphRoot: string; layers: LayerStore; driver: StorageDriverName; exposeDir: string }) {
     this.home = join(opts.graphRoot, 'containers');
     this.#layers = opts.layers;
     this.#driver = opts.driver;
+    this.#exposeDir = opts.exposeDir;
   }
 
   dir(id: string): string {
@@ -62,7 +66,6 @@ export class RootfsStore {
     }
     if (this.#driver === 'overlay') {
       for (const d of ['diff', 'work', 'merged']) mkdirSync(join(fs, d), { recursive: true, mode: 0o755 });
-      if (idMap) makeTraversable(this.mountPoint(id));
       return;
     }
     mkdirSync(fs, { recursive: true, mode: 0o700 });
@@ -73,10 +76,7 @@ export class RootfsStore {
     } else {
       mkdirSync(join(fs, 'rootfs'), { mode: 0o755 });
     }
-    if (idMap) {
-      shiftOwners(join(fs, 'rootfs'), idMap);
-      makeTraversable(this.mountPoint(id));
-    }
+    if (idMap) shiftOwners(join(fs, 'rootfs'), idMap);
   }
 
   #idMap(id: string): ContainerIdMap | undefined {
@@ -87,19 +87,26 @@ export class RootfsStore {
     }
   }
 
-  /** Mounts the root filesystem (idempotent) and returns its path. */
+  /**
+   * Mounts the root filesystem (idempotent) and returns its path. A container with a user
+   * namespace of its own gets it at its exposed path (see #expose).
+   */
   async mount(id: string, topLayer: string | null): Promise<string> {
     const target = this.mountPoint(id);
-    if (this.#driver === 'vfs') return target;
+    const idMap = this.#idMap(id);
+    if (this.#driver === 'vfs') return idMap ? this.#expose(id, target, idMap) : target;
+    if (idMap) {
+      if (!isMountPoint(target)) {
+        const chain = this.#layers.chain(topLayer);
+        const rest = `,upperdir=${this.upperDir(id)},workdir=${join(this.home, id, 'fs', 'work')}`;
+        await mountShifted(this.#layers, target, chain.map((l) => l.id), rest, idMap, join(this.home, id, 'fs', 'empty'));
+      }
+      return this.#expose(id, target, idMap);
+    }
     if (isMountPoint(target)) return target;
     const chain = this.#layers.chain(topLayer);
     const upper = this.upperDir(id);
     const work = join(this.home, id, 'fs', 'work');
-    const idMap = this.#idMap(id);
-    if (idMap) {
-      await mountShifted(this.#layers, target, chain.map((l) => l.id), `,upperdir=${upper},workdir=${work}`, idMap, join(this.home, id, 'fs', 'empty'));
-      return target;
-    }
     if (chain.length === 0) {
       // An image without layers: an empty lower dir keeps overlay happy.
       const empty = join(this.home, id, 'fs', 'empty');
@@ -111,11 +118,37 @@ export class RootfsStore {
     return target;
   }
 
+  /**
+   * The runtime reaches a container's root filesystem as the container's root, which in a
+   * namespace of the container's own is not skiff's user and may not pass through the store's
+   * private directories. The root is therefore also bound at EXPOSE/<ID>, below a directory
+   * that others may pass (0711) but not list; the mount point is the container root's alone.
+   * Rootless, the bind exists only in the user's own mount namespace: to everyone else the
+   * directory is empty. Nothing of the user's or the store's has its mode changed.
+   */
+  async #expose(id: string, source: string, idMap: ContainerIdMap): Promise<string> {
+    const exposed = join(this.#exposeDir, id);
+    if (isMountPoint(exposed)) return exposed;
+    privateDir(this.#exposeDir, 0o711);
+    mkdirSync(exposed, { recursive: true, mode: 0o700 });
+    lchownSync(exposed, toHost(idMap.uidMap, 0) ?? 0, toHost(idMap.gidMap, 0) ?? 0);
+    const { mount, MS_BIND } = await import('../util/syscall.ts');
+    mount(source, exposed, 'none', MS_BIND, null);
+    return exposed;
+  }
+
   async unmount(id: string): Promise<void> {
+    const { umount2, MNT_DETACH } = await import('../util/syscall.ts');
+    const exposed = join(this.#exposeDir, id);
+    if (isMountPoint(exposed)) umount2(exposed, MNT_DETACH);
+    try {
+      rmdirSync(exposed);
+    } catch {
+      // never exposed (no namespace of its own), or already gone
+    }
     if (this.#driver === 'vfs') return;
     const target = this.mountPoint(id);
     if (!isMountPoint(target)) return;
-    const { umount2, MNT_DETACH } = await import('../util/syscall.ts');
     umount2(target, MNT_DETACH);
   }
 
@@ -125,14 +158,14 @@ export class RootfsStore {
   }
 }
 
+/** What an overlay mount needs of a layer store. */
+type OverlayLayers = Pick<LayerStore, 'mountProgram' | 'overlayOptions' | 'diffDir' | 'require' | 'home'>;
+
 /**
  * Mounts an overlay of `layers` (top first) at `target`, with `rest` appended to the options:
  * absolute lowerdirs while they fit in one page, else the layers' short `l/` names relative to
  * the driver home, mounting from there.
  */
-/** What an overlay mount needs of a layer store. */
-type OverlayLayers = Pick<LayerStore, 'mountProgram' | 'overlayOptions' | 'diffDir' | 'require' | 'home'>;
-
 export async function mountOverlay(store: OverlayLayers, target: string, layers: readonly string[], rest: string, flags: number): Promise<void> {
   const options = `${rest}${store.overlayOptions}`;
   const absolute = `lowerdir=${layers.map((id) => store.diffDir(id)).join(':')}${options}`;
@@ -177,28 +210,31 @@ async function mountShifted(store: LayerStore, target: string, layers: readonly 
 }
 
 /**
- * The runtime reaches a container's root filesystem as the container's root, which in a
- * namespace of the container's own is not skiff's user: every directory above it must let
- * others pass (x, not r). Skiff's own directories, and the user's above them, get g+x and o+x,
- * as Podman does for its store; a directory of someone else's that does not let others pass
- * is an error that names it.
+ * A directory of this process's user with exactly `mode`, made when missing; one that is a
+ * symlink, not a directory, or someone else's is refused (it could be planted in /tmp).
  */
-function makeTraversable(target: string): void {
-  const me = process.geteuid?.() ?? 0;
-  for (let dir = dirname(target); ; dir = dirname(dir)) {
-    const st = statSync(dir);
-    if ((st.mode & 0o001) === 0) {
-      if (st.uid !== me) throw new SkiffError('io', `${dir} does not let other users pass (no o+x): a container with a user namespace of its own cannot reach its root filesystem below it`);
-      chmodSync(dir, (st.mode & 0o7777) | 0o011);
-    }
-    if (dir === '/') return;
+function privateDir(dir: string, mode: number): void {
+  try {
+    mkdirSync(dir, { mode });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
   }
+  const st = lstatSync(dir);
+  if (!st.isDirectory() || st.uid !== (process.geteuid?.() ?? 0)) throw new SkiffError('io', `${dir} is not a directory of this user: remove it`);
+  if ((st.mode & 0o7777) !== mode) chmodSync(dir, mode);
 }
 
 /** vfs: a container's copy given its owners through the map, once, at create. */
 function shiftOwners(root: string, idMap: ContainerIdMap): void {
+  // cp -a keeps hard links: an inode is shifted once, whichever of its names comes first.
+  const seen = new Set<string>();
   const walk = (path: string): void => {
     const st = lstatSync(path);
+    if (st.nlink > 1 && !st.isDirectory()) {
+      const key = `${st.dev}:${st.ino}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+    }
     const uid = toHost(idMap.uidMap, st.uid);
     const gid = toHost(idMap.gidMap, st.gid);
     if (uid === undefined || gid === undefined) throw new SkiffError('invalid-argument', `${path} is owned by ${st.uid}:${st.gid}, which the container's user namespace does not map`);

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { run, SKIFF } from './harness.ts';
+import { run, runAsync, SKIFF } from './harness.ts';
 import { startRegistry, type TestRegistry } from './registry.ts';
 import { mapLines, TestUser } from './rootless-harness.ts';
 
@@ -127,6 +127,17 @@ describe('rootless', () => {
     assert.equal(again.code, 0, again.stderr);
     assert.equal(mapLines(again.stdout).length, 2);
     assert.notEqual(pausePid(alice), first);
+    // Killed while a container runs: the next command joins that container's namespaces.
+    const id = alice.ok(['run', '-d', 'busybox', 'sleep', '60']).trim();
+    try {
+      const second = pausePid(alice);
+      process.kill(second, 'SIGKILL');
+      assert.ok(gone(second));
+      assert.equal(alice.ok(['exec', id, 'echo', 'still here']), 'still here\n');
+      assert.notEqual(pausePid(alice), second);
+    } finally {
+      alice.ok(['rm', '-f', '-t0', id]);
+    }
   });
 
   it('a bind-mounted directory of the user is written as the user; a file the user cannot read stays unreadable', () => {
@@ -224,6 +235,33 @@ describe('rootless', () => {
     assert.equal(alice.ok(fmt), alice.podman(fmt).stdout);
     alice.ok(['rm', 'kid']);
     alice.podman(['rm', 'kid']);
+  });
+
+  it('a keep-id container leaves the user\'s directories as they were; its export and commit record the container\'s owners', () => {
+    const modes = () => ['.local', '.local/share', '.local/share/skiff', '.local/share/skiff/skiff.db'].map((d) => run('stat', ['-c', '%a', join(alice.home, d)]).stdout.trim());
+    const before = modes();
+    assert.equal(before[3], '600');
+    alice.ok(['create', '--name', 'kx', '--userns', 'keep-id', 'busybox', 'sh', '-c', 'touch /tmp/made-by-user']);
+    alice.ok(['start', '-a', 'kx']);
+    after(() => alice.skiff(['rm', '-f', 'kx']));
+    assert.deepEqual(modes(), before);
+    const listing = alice.run('sh', ['-c', `${SKIFF} export kx | tar -tvf - bin/busybox tmp/made-by-user`]).stdout;
+    assert.match(listing, /^-\S+ 0\/0 .* bin\/busybox$/m);
+    assert.match(listing, new RegExp(`^-\\S+ ${alice.uid}/${alice.gid} .* tmp\\/made-by-user$`, 'm'));
+    alice.ok(['commit', '-q', 'kx', 'kx-image']);
+    assert.equal(alice.ok(['run', '--rm', 'kx-image', 'stat', '-c', '%u:%g', '/bin/busybox', '/tmp/made-by-user']), `0:0\n${alice.uid}:${alice.gid}\n`);
+    alice.ok(['rm', 'kx']);
+    alice.ok(['rmi', 'kx-image']);
+  });
+
+  it('commit keeps a directory the container replaced opaque (rootless whiteout markers)', () => {
+    alice.ok(['run', '--name', 'mk', 'busybox', 'sh', '-c', 'mkdir /d && touch /d/old']);
+    alice.ok(['commit', '-q', 'mk', 'with-d']);
+    alice.ok(['run', '--name', 'op', 'with-d', 'sh', '-c', 'rm -rf /d && mkdir /d && touch /d/new && rm /bin/vi']);
+    alice.ok(['commit', '-q', 'op', 'replaced-d']);
+    assert.equal(alice.ok(['run', '--rm', 'replaced-d', 'sh', '-c', 'ls /d; ls /bin/vi 2>&1 || true']), 'new\nls: /bin/vi: No such file or directory\n');
+    alice.ok(['rm', 'mk', 'op']);
+    alice.ok(['rmi', 'replaced-d', 'with-d']);
   });
 
   it('refuses bad --userns and map flags with podman\'s errors, exit 125', () => {
@@ -345,6 +383,23 @@ describe('rootless', () => {
       );
     });
   }
+
+  it('a container cannot reach the host\'s loopback through its gateway, with either helper', async () => {
+    const srv = createServer((s) => s.end('host-only\n'));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    const port = (srv.address() as { port: number }).port;
+    try {
+      for (const network of ['pasta', 'slirp4netns']) {
+        const probe = `gw=$(ip route | awk '/^default/ {print $3; exit}'); echo "gw $gw" >&2; wget -q -T 2 -O- "http://$gw:${port}/" && echo reached || echo blocked`;
+        // Spawned asynchronously: the listener lives in this process.
+        const r = await runAsync('runuser', ['-u', alice.name, '--', 'env', '-i', ...alice.env(), SKIFF, 'run', '--rm', '--network', network, 'busybox', 'sh', '-c', probe]);
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout.trim(), 'blocked', `${network}: ${r.stderr}`);
+      }
+    } finally {
+      srv.close();
+    }
+  });
 
   it('a host port in use: the second container gets a clear error, exit 126, and is left created with nothing running', async () => {
     const port = await freePort();

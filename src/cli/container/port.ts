@@ -2,7 +2,7 @@
  * `port [CONTAINER [PORT[/PROTO]]]`: the published ports of running containers, as Podman
  * lists them (`80/tcp -> 0.0.0.0:8080`), or the host address of one container port.
  */
-import { sortedPorts } from '../../network/ports.ts';
+import { expandPorts } from '../../network/ports.ts';
 import { SkiffError } from '../../util/errors.ts';
 import type { CommandSpec } from '../command.ts';
 
@@ -37,17 +37,14 @@ export const command: CommandSpec = {
       const c = svc.sync(rec);
       if (c.state.status !== 'running') continue;
       const prefix = all ? `${c.id.slice(0, 12)}\t` : '';
-      for (const p of sortedPorts(c.spec.ports ?? [])) {
-        const hostIP = p.hostIP === '' ? '0.0.0.0' : p.hostIP;
-        if (portArg === undefined) {
-          for (let i = 0; i < p.range; i++) ctx.out(`${prefix}${p.containerPort + i}/${p.protocol} -> ${hostIP}:${p.hostPort + i}\n`);
-          continue;
-        }
-        if (p.containerPort <= userPort && userPort < p.containerPort + p.range && p.protocol === userProto) {
-          ctx.out(`${prefix}${hostIP}:${p.hostPort + (userPort - p.containerPort)}\n`);
-          break;
-        }
+      const ports = expandPorts(c.spec.ports ?? []);
+      const address = (p: { hostIP: string; hostPort: number }) => `${p.hostIP === '' ? '0.0.0.0' : p.hostIP}:${p.hostPort}`;
+      if (portArg === undefined) {
+        for (const p of ports) ctx.out(`${prefix}${p.key} -> ${address(p)}\n`);
+        continue;
       }
+      const found = ports.find((p) => p.key === `${userPort}/${userProto}`);
+      if (found) ctx.out(`${prefix}${address(found)}\n`);
     }
     return 0;
   },

@@ -13,7 +13,7 @@ export const command: CommandSpec = {
   async run(ctx) {
     const engine = await ctx.engine();
     const { stopAllContainers, stopRootless } = await import('../../engine/system-reset.ts');
-    for (const id of await stopAllContainers(engine)) ctx.out(`stopped ${id}\n`);
+    await stopAllContainers(engine, (id) => ctx.out(`stopped ${id}\n`), ctx.warn);
     await stopRootless(engine);
   },
 };

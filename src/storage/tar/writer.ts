@@ -360,7 +360,9 @@ function readXattrs(path: string, opts: DirTarOptions): Map<string, Uint8Array> 
   }
   let out: Map<string, Uint8Array> | undefined;
   for (const n of names) {
-    if (n !== 'security.capability' && !(n.startsWith('user.') && !n.startsWith('user.overlay.'))) continue;
+    // Overlay's own markers (user.overlay.*, and fuse-overlayfs's user.fuseoverlayfs.*) are the
+    // upper dir's bookkeeping, never the file's.
+    if (n !== 'security.capability' && !(n.startsWith('user.') && !n.startsWith('user.overlay.') && !n.startsWith('user.fuseoverlayfs.'))) continue;
     const v = lgetxattr(path, n);
     if (v === undefined) continue;
     out ??= new Map();
@@ -372,6 +374,12 @@ function readXattrs(path: string, opts: DirTarOptions): Map<string, Uint8Array> 
 function devNumbers(path: string): { devmajor: number; devminor: number } {
   const rdev = lstatSync(path, { bigint: true }).rdev;
   return { devmajor: devMajor(rdev), devminor: devMinor(rdev) };
+}
+
+/** An opaque directory: the kernel's marker, or (rootless) fuse-overlayfs's own. */
+function isOpaque(path: string, whiteouts: 'trusted' | 'user'): boolean {
+  if (lgetxattr(path, `${whiteouts}.overlay.opaque`)?.toString() === 'y') return true;
+  return whiteouts === 'user' && lgetxattr(path, 'user.fuseoverlayfs.opaque')?.toString() === 'y';
 }
 
 function isOverlayWhiteout(path: string, st: Stats, whiteouts: 'trusted' | 'user'): boolean {
@@ -460,7 +468,7 @@ export function* treeEntries(dir: string, opts: DirTarOptions & { readonly prefi
       if (entry === undefined) continue;
       yield entry;
       if (st.isDirectory()) {
-        if (opts.whiteouts && lgetxattr(host, `${opts.whiteouts}.overlay.opaque`)?.toString() === 'y') {
+        if (opts.whiteouts && isOpaque(host, opts.whiteouts)) {
           const owner = ownerOf(st, opts);
           const mtime = opts.mtime ?? Math.floor(st.mtimeMs / 1000);
           yield { header: { ...owner, mtime, name: named(`${childRel}/.wh..wh..opq`), type: 'file', mode: st.mode & 0o777, size: 0 } };

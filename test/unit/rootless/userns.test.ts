@@ -5,7 +5,7 @@ import { mapperArgs, mapSize, namespaceMap, parseProcMap, toContainer, toHost } 
 import { errorOf } from '../errors.ts';
 
 const own = namespaceMap(1000, [{ start: 100000, count: 65536 }]);
-const ctx: UsernsContext = { rootless: { uid: 1000, gid: 1000, name: 'alice' }, ownUidMap: own, ownGidMap: own, autoTaken: [] };
+const ctx: UsernsContext = { rootless: { uid: 1000, gid: 1000, name: 'alice' }, ownUidMap: own, ownGidMap: own, autoTaken: { uids: [], gids: [] } };
 const flags = (userns?: string, more: Partial<{ uidmap: string[]; gidmap: string[]; subuidname: string }> = {}) => ({ userns, uidmap: more.uidmap ?? [], gidmap: more.gidmap ?? [], subuidname: more.subuidname });
 
 describe('rootless ID maps', () => {
@@ -51,7 +51,7 @@ describe('--userns and map flags', () => {
     assert.deepEqual(resolveUserns(flags('nomap'), ctx)?.uidMap, [{ containerID: 0, hostID: 1, size: 65536 }]);
     assert.deepEqual(resolveUserns(flags('auto:size=10'), ctx)?.uidMap, [{ containerID: 0, hostID: 1, size: 10 }]);
     // A second auto container gets the next free block.
-    const taken = { ...ctx, autoTaken: [{ containerID: 0, hostID: 1, size: 1024 }] };
+    const taken = { ...ctx, autoTaken: { uids: [{ containerID: 0, hostID: 1, size: 1024 }], gids: [] } };
     assert.deepEqual(resolveUserns(flags('auto'), taken)?.uidMap, [{ containerID: 0, hostID: 1025, size: 1024 }]);
   });
 
