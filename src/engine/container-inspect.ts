@@ -10,6 +10,7 @@ import { NO_FLAGS, processMountOptions, VOLUME_FLAGS } from '../runtime/spec/mou
 import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import { portBindings } from '../network/ports.ts';
+import { mapStrings } from '../rootless/ids.ts';
 import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
 import { processPreview } from './host.ts';
@@ -196,7 +197,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       UTSMode: nsMode(c.spec.uts, 'uts'),
       // Podman's words: "private" for a namespace with maps of its own, "" for auto and none.
       UsernsMode: c.spec.userns === undefined || c.spec.userns.mode === 'auto' ? '' : c.spec.userns.mode === 'path' ? `ns:${c.spec.userns.path}` : 'private',
-      IDMappings: c.spec.userns?.uidMap && c.spec.userns.gidMap ? { UidMap: c.spec.userns.uidMap.map(mapText), GidMap: c.spec.userns.gidMap.map(mapText) } : null,
+      IDMappings: c.spec.userns?.uidMap && c.spec.userns.gidMap ? { UidMap: mapStrings(c.spec.userns.uidMap), GidMap: mapStrings(c.spec.userns.gidMap) } : null,
       Privileged: c.spec.privileged,
       ReadonlyRootfs: c.spec.readOnly,
       SecurityOpt: [
@@ -274,8 +275,4 @@ function inspectMounts(engine: Engine, c: ContainerRecord): { mounts: object[]; 
     binds.push(`${m.source}:${m.destination}:${options.join(',')}`);
   }
   return { mounts, binds };
-}
-
-function mapText(m: { containerID: number; hostID: number; size: number }): string {
-  return `${m.containerID}:${m.hostID}:${m.size}`;
 }

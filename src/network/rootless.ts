@@ -40,9 +40,9 @@ export async function assignHostPorts(ports: readonly PortMapping[]): Promise<Po
     }
     let start = 0;
     for (let attempt = 0; attempt < 20 && start === 0; attempt++) {
-      const first = await freePort(p.hostIP, p.protocol);
-      let all = true;
-      for (let i = 1; i < p.range && all; i++) all = first + i <= 65535 && (await portFree(p.hostIP, p.protocol, first + i));
+      const first = await tryBind(p.hostIP, p.protocol, 0);
+      let all = first !== 0;
+      for (let i = 1; i < p.range && all; i++) all = first + i <= 65535 && (await tryBind(p.hostIP, p.protocol, first + i)) !== 0;
       if (all) start = first;
     }
     if (start === 0) throw new SkiffError('io', `no ${p.range} free consecutive host ports for container port ${p.containerPort}/${p.protocol}`);
@@ -51,37 +51,27 @@ export async function assignHostPorts(ports: readonly PortMapping[]): Promise<Po
   return out;
 }
 
-function freePort(ip: string, protocol: 'tcp' | 'udp'): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * Binds `port` (0: any) on the address and lets it go again: the port bound, or 0 when it is
+ * taken.
+ */
+function tryBind(ip: string, protocol: 'tcp' | 'udp', port: number): Promise<number> {
+  return new Promise((resolve) => {
     if (protocol === 'udp') {
       const s = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
-      s.once('error', reject);
-      s.bind(0, ip || undefined, () => {
-        const { port } = s.address();
-        s.close(() => resolve(port));
+      s.once('error', () => resolve(0));
+      s.bind(port, ip || undefined, () => {
+        const bound = s.address().port;
+        s.close(() => resolve(bound));
       });
       return;
     }
     const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, ip || undefined, () => {
+    srv.once('error', () => resolve(0));
+    srv.listen(port, ip || undefined, () => {
       const addr = srv.address();
       srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
     });
-  });
-}
-
-function portFree(ip: string, protocol: 'tcp' | 'udp', port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    if (protocol === 'udp') {
-      const s = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
-      s.once('error', () => resolve(false));
-      s.bind(port, ip || undefined, () => s.close(() => resolve(true)));
-      return;
-    }
-    const srv = createServer();
-    srv.once('error', () => resolve(false));
-    srv.listen(port, ip || undefined, () => srv.close(() => resolve(true)));
   });
 }
 

@@ -58,6 +58,11 @@ export function mapperArgs(map: readonly IdMapping[]): string[] {
   return map.flatMap((m) => [String(m.containerID), String(m.hostID), String(m.size)]);
 }
 
+/** `C:H:S` per line of a map, as --uidmap takes them and inspect shows them. */
+export function mapStrings(map: readonly IdMapping[]): string[] {
+  return map.map((m) => `${m.containerID}:${m.hostID}:${m.size}`);
+}
+
 /** Parses /proc/PID/uid_map text. */
 export function parseProcMap(text: string): IdMapping[] {
   const out: IdMapping[] = [];

@@ -9,7 +9,7 @@
  * `l/<link>` names relative to the driver home, mounting from there (DESIGN §4, REFERENCE §6).
  */
 import { chmodSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
-import { type IdMapping, toHost } from '../rootless/ids.ts';
+import { type IdMapping, mapStrings, toHost } from '../rootless/ids.ts';
 import { isMountPoint } from '../util/fsx.ts';
 import { findExecutable } from '../util/which.ts';
 import { join } from 'node:path';
@@ -186,9 +186,6 @@ export interface ContainerIdMap {
 
 const IDMAP_FILE = 'idmap.json';
 
-function mappingOption(map: readonly IdMapping[]): string {
-  return map.map((m) => `${m.containerID}:${m.hostID}:${m.size}`).join(':');
-}
 
 /**
  * An overlay whose files show through a container's maps, by fuse-overlayfs: on disk the
@@ -199,7 +196,7 @@ function mappingOption(map: readonly IdMapping[]): string {
 async function mountShifted(store: LayerStore, target: string, layers: readonly string[], rest: string, idMap: ContainerIdMap, empty: string): Promise<void> {
   const program = store.mountProgram ?? findExecutable('fuse-overlayfs');
   if (!program) throw new SkiffError('unsupported', 'a container with a user namespace of its own needs fuse-overlayfs to show the image with its owners: install fuse-overlayfs');
-  const mapping = `,uidmapping=${mappingOption(idMap.uidMap)},gidmapping=${mappingOption(idMap.gidMap)}`;
+  const mapping = `,uidmapping=${mapStrings(idMap.uidMap).join(':')},gidmapping=${mapStrings(idMap.gidMap).join(':')}`;
   const shifted = { mountProgram: program, overlayOptions: '', diffDir: (id: string) => store.diffDir(id), require: (id: string) => store.require(id), home: store.home };
   if (layers.length === 0) {
     mkdirSync(empty, { recursive: true });
