@@ -8,7 +8,8 @@
  * Rows: `run --rm --network none` against podman on overlay and on vfs; the first run of an
  * image never run before (each timed run gets a fresh image, imported untimed), where a
  * per-container copy or chown of the image would show; `run --rm` with each engine's default
- * rootless network (skiff: pasta, podman 4.3: slirp4netns). Ratios, not absolute times.
+ * rootless network (skiff: pasta, podman 4.3: slirp4netns) and both with slirp4netns; keep-id.
+ * Ratios, not absolute times.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -113,7 +114,9 @@ try {
   bench({ name: 'first run of a fresh image', a: firstRun(skiff), b: firstRun(podmanOverlay), bLabel: 'podman overlay' });
   bench({ name: 'first run of a fresh image', a: firstRun(skiff), b: firstRun(podmanVfs), bLabel: 'podman vfs' });
   const runDefault = (engine: string[]) => () => must([...engine, 'run', '--rm', 'localhost/bench', 'true']);
-  bench({ name: 'run --rm, default network', a: runDefault(skiff), b: runDefault(podmanOverlay), bLabel: 'podman slirp4n.' });
+  bench({ name: 'run --rm, default network (pasta)', a: runDefault(skiff), b: runDefault(podmanOverlay), bLabel: 'podman slirp4n.' });
+  const runSlirp = (engine: string[]) => () => must([...engine, 'run', '--rm', '--network', 'slirp4netns', 'localhost/bench', 'true']);
+  bench({ name: 'run --rm --network slirp4netns', a: runSlirp(skiff), b: runSlirp(podmanOverlay), bLabel: 'podman slirp4n.' });
   const keepId = (engine: string[]) => () => must([...engine, 'run', '--rm', '--network', 'none', '--userns', 'keep-id', 'localhost/bench', 'true']);
   bench({ name: 'run --rm --userns keep-id', a: keepId(skiff), b: keepId(podmanOverlay), bLabel: 'podman overlay' });
 } finally {
