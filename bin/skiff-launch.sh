@@ -22,7 +22,7 @@ if [ -z "$_CONTAINERS_USERNS_CONFIGURED" ] && [ ! -O / ]; then
       esac
     done </proc/self/status
     skiff_dir=${XDG_RUNTIME_DIR:-/tmp/skiff-run-$skiff_uid}
-    if [ -O "$skiff_dir" ] && [ -r "$skiff_dir/skiff/pause.pid" ] && read -r skiff_pid <"$skiff_dir/skiff/pause.pid" &&
+    if [ -O "$skiff_dir" ] && [ -r "$skiff_dir/skiff/pause.pid" ] && read -r skiff_pid skiff_ns <"$skiff_dir/skiff/pause.pid" &&
       [ -O "/proc/$skiff_pid" ] && read -r skiff_comm 2>/dev/null <"/proc/$skiff_pid/comm" && [ "$skiff_comm" = catatonit ] &&
       [ -e "/proc/$skiff_pid/ns/mnt" ]; then
       export _CONTAINERS_USERNS_CONFIGURED=done _CONTAINERS_ROOTLESS_UID="$skiff_uid" _CONTAINERS_ROOTLESS_GID="$skiff_gid" XDG_RUNTIME_DIR="$skiff_dir"

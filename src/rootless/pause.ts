@@ -36,15 +36,26 @@ function nsOf(pid: number | 'self'): string | undefined {
   }
 }
 
-/** The PID in the file when it is this user's live pause process, in a namespace of its own. */
-export function livePause(pidFile: string, uid: number): number | undefined {
-  let pid: number;
+/**
+ * The pause file: the PID, then the user namespace it holds (`user:[INODE]`), so that a PID
+ * reused by another process of the user's (rootless Podman's own catatonit, say) is not taken
+ * for it. bin/skiff reads the first word only.
+ */
+function readPauseFile(pidFile: string): { pid: number; ns: string | undefined } | undefined {
   try {
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    const [pidText, ns] = readFileSync(pidFile, 'utf8').trim().split(/\s+/);
+    const pid = Number(pidText);
+    return Number.isInteger(pid) && pid > 1 ? { pid, ns } : undefined;
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 1) return undefined;
+}
+
+/** The PID in the file when it is this user's live pause process, in a namespace of its own. */
+export function livePause(pidFile: string, uid: number): number | undefined {
+  const recorded = readPauseFile(pidFile);
+  if (!recorded) return undefined;
+  const { pid } = recorded;
   try {
     if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== PAUSE_COMM) return undefined;
     if (statSync(`/proc/${pid}`).uid !== uid) return undefined;
@@ -59,6 +70,7 @@ export function livePause(pidFile: string, uid: number): number | undefined {
     return undefined;
   }
   const ns = nsOf(pid);
+  if (recorded.ns !== undefined && ns !== recorded.ns) return undefined;
   return ns !== undefined && ns !== nsOf('self') ? pid : undefined;
 }
 
@@ -164,7 +176,7 @@ export async function ensurePause(user: RootlessUser, warn: (m: string) => void)
     const holder = namespaceHolder(user.uid);
     const pid = holder !== undefined ? await pauseIn(holder) : await createPause(user, warn);
     try {
-      writeFileAtomic(pidFile, `${pid}\n`, 0o600);
+      writeFileAtomic(pidFile, `${pid} ${nsOf(pid) ?? ''}\n`, 0o600);
     } catch (err) {
       process.kill(pid, 'SIGKILL');
       throw err;
@@ -261,8 +273,9 @@ export function stopPause(user: RootlessUser): boolean {
 /** Inside the namespace: the pause process named in the file, when it holds this very namespace. */
 function pauseOfThisNamespace(pidFile: string): number | undefined {
   try {
-    const pid = Number(readFileSync(pidFile, 'utf8').trim());
-    if (!Number.isInteger(pid) || pid <= 1) return undefined;
+    const recorded = readPauseFile(pidFile);
+    if (!recorded) return undefined;
+    const { pid } = recorded;
     if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== PAUSE_COMM) return undefined;
     return nsOf(pid) === nsOf('self') ? pid : undefined;
   } catch {

@@ -18,7 +18,7 @@ const bob = new TestUser('skiff-rl2');
 const carol = new TestUser('skiff-rl0');
 
 function pausePid(u: TestUser): number {
-  return Number(readFileSync(`/tmp/skiff-run-${u.uid}/skiff/pause.pid`, 'utf8').trim());
+  return Number(readFileSync(`/tmp/skiff-run-${u.uid}/skiff/pause.pid`, 'utf8').trim().split(' ')[0]);
 }
 
 /** Waits up to 2 s for a killed process to be gone (or a zombie); returns whether it is. */
