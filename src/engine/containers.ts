@@ -232,7 +232,7 @@ export class ContainerService {
       const dirs = await engine.volumes.prepare(c, rootfs, user);
       const resolved = cspec.mounts.map((m) => (m.type === 'volume' ? { ...m, source: dirs.get(m.source) ?? m.source } : m));
       const { prepareHostMounts } = await import('./mount-prep.ts');
-      cspec = { ...cspec, mounts: await prepareHostMounts(resolved, p.bundle, user) };
+      cspec = { ...cspec, mounts: await prepareHostMounts(resolved, p.bundle, user, engine.store.mountProgram) };
     }
     let specContext = hostSpecContext(engine, c, rootfs, p);
     if (c.spec.secrets && c.spec.secrets.length > 0) specContext = withSecrets(specContext, c, p, (await engine.secrets()).containerEnv(c.spec.secrets));

@@ -37,9 +37,10 @@ export function overlayHome(bundle: string): string {
 
 /**
  * Mounts an overlay with `source` as its lower layer and returns the merged directory to
- * bind into the container instead of `source`.
+ * bind into the container instead of `source`. `mountProgram`: fuse-overlayfs mounts it, as
+ * it mounts the store's overlays (a rootless user whose kernel cannot).
  */
-export async function mountOverlayVolume(bundle: string, index: number, source: string): Promise<string> {
+export async function mountOverlayVolume(bundle: string, index: number, source: string, mountProgram?: string): Promise<string> {
   if (!existsSync(source) || !lstatSync(source).isDirectory()) {
     throw new SkiffError('invalid-argument', `overlay mount source ${source} must be a directory`);
   }
@@ -49,9 +50,16 @@ export async function mountOverlayVolume(bundle: string, index: number, source: 
   const merge = join(dir, 'merge');
   rmSync(dir, { recursive: true, force: true });
   for (const d of [upper, work, merge]) mkdirSync(d, { recursive: true, mode: 0o700 });
-  const { mount } = await import('../util/syscall.ts');
   const esc = (p: string) => p.replace(/\\/g, '\\\\').replace(/,/g, '\\,').replace(/:/g, '\\:');
-  mount('overlay', merge, 'overlay', 0, `lowerdir=${esc(resolve(source))},upperdir=${esc(upper)},workdir=${esc(work)}`);
+  const options = `lowerdir=${esc(resolve(source))},upperdir=${esc(upper)},workdir=${esc(work)}`;
+  if (mountProgram) {
+    const { spawnSync } = await import('node:child_process');
+    const r = spawnSync(mountProgram, ['-o', options, merge], { encoding: 'utf8', timeout: 30_000 });
+    if (r.status !== 0) throw new SkiffError('io', `mounting the overlay of ${source} with ${mountProgram}: ${(r.stderr || r.error?.message || `exit status ${r.status}`).trim()}`);
+    return merge;
+  }
+  const { mount } = await import('../util/syscall.ts');
+  mount('overlay', merge, 'overlay', 0, options);
   return merge;
 }
 
@@ -69,14 +77,14 @@ export async function removeOverlayVolumes(bundle: string): Promise<void> {
 }
 
 /** The mounts with `U` applied on the host and `O` binds turned into binds of their overlays. */
-export async function prepareHostMounts(mounts: readonly MountSpec[], bundle: string, user: { uid: number; gid: number }): Promise<MountSpec[]> {
+export async function prepareHostMounts(mounts: readonly MountSpec[], bundle: string, user: { uid: number; gid: number }, mountProgram?: string): Promise<MountSpec[]> {
   const out: MountSpec[] = [];
   let overlays = 0;
   for (const m of mounts) {
     let cur = m;
     if ((m.type === 'bind' || m.type === 'volume') && m.options.includes('U')) chownTree(m.source, user.uid, user.gid);
     if (m.type === 'bind' && m.options.includes('O')) {
-      const merged = await mountOverlayVolume(bundle, overlays++, m.source);
+      const merged = await mountOverlayVolume(bundle, overlays++, m.source, mountProgram);
       cur = { ...m, source: merged, options: m.options.filter((o) => o !== 'O' && o !== 'U') };
     }
     out.push(cur);

@@ -342,6 +342,16 @@ describe('rootless', () => {
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, / - fuse\.fuse-overlayfs /);
       assert.match(r.stdout, /^0:0$/m);
+      // An overlay volume (:O) is mounted by the same program: the container's writes stay out of the host directory.
+      const lower = join(alice.home, 'o-lower');
+      rmSync(lower, { recursive: true, force: true });
+      mkdirSync(lower);
+      writeFileSync(join(lower, 'host-file'), 'x');
+      chownSync(lower, alice.uid, alice.gid);
+      const o = alice.skiff([...store, 'run', '--rm', '-v', `${lower}:/o:O`, 'bb', 'sh', '-c', 'touch /o/new && ls /o'], { env });
+      assert.equal(o.code, 0, o.stderr);
+      assert.equal(o.stdout, 'host-file\nnew\n');
+      assert.equal(existsSync(join(lower, 'new')), false);
       const info = JSON.parse(alice.ok([...store, 'info', '--format', 'json'], { env }));
       assert.equal(info.store.graphOptions['overlay.mount_program'].Executable, '/usr/bin/fuse-overlayfs');
       assert.equal(info.store.graphStatus['Native Overlay Diff'], 'false');
