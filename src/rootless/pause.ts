@@ -172,8 +172,10 @@ export async function ensurePause(user: RootlessUser, warn: (m: string) => void)
     if (again !== undefined) return { pid: again, runtimeDir };
     // A killed pause process leaves its namespaces to the containers still running in them:
     // a new pause process joins those (their conmon holds them), or the containers would be
-    // stranded in namespaces no later command could enter.
-    const holder = namespaceHolder(user.uid);
+    // stranded in namespaces no later command could enter. Only a pause file left behind says
+    // the pause process died unasked: `system migrate` and `reset` remove the file when they end
+    // it, and the conmons of the containers they stopped may still be finishing their cleanup.
+    const holder = readPauseFile(pidFile) !== undefined ? namespaceHolder(user.uid) : undefined;
     const pid = holder !== undefined ? await pauseIn(holder) : await createPause(user, warn);
     try {
       writeFileAtomic(pidFile, `${pid} ${nsOf(pid) ?? ''}\n`, 0o600);

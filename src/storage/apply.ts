@@ -554,10 +554,10 @@ class LayerExtractor {
       const code = errnoCode(err);
       if (code !== 'EPERM' && code !== 'EINVAL') throw err;
       if (this.#ignoreChownErrors) return;
-      // Podman's wording for the same failure.
+      // Podman's wording for the same failure, naming our own command.
       throw new SkiffError(
         'io',
-        `potentially insufficient UIDs or GIDs available in user namespace (requested ${uid}:${gid} for ${host ?? 'a file'}): Check /etc/subuid and /etc/subgid if configured locally and run "podman system migrate": ${(err as Error).message}`,
+        `potentially insufficient UIDs or GIDs available in user namespace (requested ${uid}:${gid} for ${host ?? 'a file'}): Check /etc/subuid and /etc/subgid if configured locally and run "skiff system migrate": ${(err as Error).message}`,
         { cause: err },
       );
     }

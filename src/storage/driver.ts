@@ -58,22 +58,53 @@ function fuseUsable(): string | undefined {
   return program;
 }
 
-export function chooseDriver(opts: { rootless: boolean; scratch: string; wanted?: StorageDriverName; mountProgram?: string }): DriverChoice {
-  if (opts.wanted === 'vfs') return { driver: 'vfs', reason: 'vfs: asked for by configuration' };
-  if (opts.mountProgram) {
-    if (!findExecutable(opts.mountProgram)) throw new SkiffError('config', `overlay mount program ${opts.mountProgram} not found`);
-    return { driver: 'overlay', mountProgram: opts.mountProgram, reason: `overlay: mounted by ${opts.mountProgram}, asked for by configuration (mount_program)` };
+/** What the choice depends on, probed from the host (chooseDriver) or given (tests). */
+export interface DriverFacts {
+  readonly rootless: boolean;
+  readonly wanted?: StorageDriverName;
+  /** storage.conf's mount_program, and whether it was found. */
+  readonly mountProgram?: { readonly name: string; readonly found: boolean };
+  readonly kernelOverlay: boolean;
+  /** Rootless: why a native overlay mount with userxattr failed in the namespace, or undefined when it worked. */
+  readonly nativeFailure?: string;
+  /** fuse-overlayfs's path when it is installed and /dev/fuse is usable. */
+  readonly fuse?: string;
+  readonly devFuse: boolean;
+}
+
+/** The driver for these facts, and the line that says why. */
+export function decideDriver(f: DriverFacts): DriverChoice {
+  if (f.wanted === 'vfs') return { driver: 'vfs', reason: 'vfs: asked for by configuration' };
+  if (f.mountProgram) {
+    if (!f.mountProgram.found) throw new SkiffError('config', `overlay mount program ${f.mountProgram.name} not found`);
+    return { driver: 'overlay', mountProgram: f.mountProgram.name, reason: `overlay: mounted by ${f.mountProgram.name}, asked for by configuration (mount_program)` };
   }
-  if (!opts.rootless) {
-    if (kernelHasOverlay()) return { driver: 'overlay', reason: opts.wanted ? 'overlay: asked for by configuration' : 'overlay: the kernel has overlay' };
-    if (opts.wanted) return { driver: 'overlay', reason: 'overlay: asked for by configuration, but the kernel lists no overlay filesystem' };
+  if (!f.rootless) {
+    if (f.kernelOverlay) return { driver: 'overlay', reason: f.wanted ? 'overlay: asked for by configuration' : 'overlay: the kernel has overlay' };
+    if (f.wanted) return { driver: 'overlay', reason: 'overlay: asked for by configuration, but the kernel lists no overlay filesystem' };
     return { driver: 'vfs', reason: 'vfs: the kernel has no overlay filesystem' };
   }
-  const failure = kernelHasOverlay() ? probeNativeOverlay(opts.scratch) : 'the kernel has no overlay filesystem';
+  const failure = f.kernelOverlay ? f.nativeFailure : 'the kernel has no overlay filesystem';
   if (failure === undefined) return { driver: 'overlay', reason: `overlay: native, mounted in the user namespace with userxattr (Linux ${release()})` };
-  const fuse = fuseUsable();
-  if (fuse) return { driver: 'overlay', mountProgram: fuse, reason: `overlay: fuse-overlayfs, because a native overlay mount failed in the user namespace (${failure})` };
-  if (opts.wanted) return { driver: 'overlay', reason: `overlay: asked for by configuration, but a native mount failed (${failure}) and fuse-overlayfs is not usable` };
-  const why = existsSync('/dev/fuse') ? 'fuse-overlayfs is not installed or /dev/fuse is not usable' : 'there is no /dev/fuse';
+  if (f.fuse) return { driver: 'overlay', mountProgram: f.fuse, reason: `overlay: fuse-overlayfs, because a native overlay mount failed in the user namespace (${failure})` };
+  if (f.wanted) return { driver: 'overlay', reason: `overlay: asked for by configuration, but a native mount failed (${failure}) and fuse-overlayfs is not usable` };
+  const why = f.devFuse ? 'fuse-overlayfs is not installed or /dev/fuse is not usable' : 'there is no /dev/fuse';
   return { driver: 'vfs', reason: `vfs: a native overlay mount failed in the user namespace (${failure}) and ${why}` };
+}
+
+export function chooseDriver(opts: { rootless: boolean; scratch: string; wanted?: StorageDriverName; mountProgram?: string }): DriverChoice {
+  const kernelOverlay = kernelHasOverlay();
+  // Probes only what the decision can still turn on.
+  const probing = opts.rootless && opts.wanted !== 'vfs' && !opts.mountProgram;
+  const nativeFailure = probing && kernelOverlay ? probeNativeOverlay(opts.scratch) : undefined;
+  const fuse = probing && (nativeFailure !== undefined || !kernelOverlay) ? fuseUsable() : undefined;
+  return decideDriver({
+    rootless: opts.rootless,
+    ...(opts.wanted ? { wanted: opts.wanted } : {}),
+    ...(opts.mountProgram ? { mountProgram: { name: opts.mountProgram, found: findExecutable(opts.mountProgram) !== undefined } } : {}),
+    kernelOverlay,
+    ...(nativeFailure !== undefined ? { nativeFailure } : {}),
+    ...(fuse ? { fuse } : {}),
+    devFuse: existsSync('/dev/fuse'),
+  });
 }
