@@ -13,6 +13,7 @@ import { portBindings } from '../network/ports.ts';
 import { mapStrings } from '../rootless/ids.ts';
 import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
+import { pinsNetns } from '../network/files.ts';
 import { processPreview } from './host.ts';
 import { ALL_CAPABILITIES } from '../runtime/spec/capabilities.ts';
 
@@ -150,7 +151,8 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       LinkLocalIPv6Address: '',
       LinkLocalIPv6PrefixLen: 0,
       Ports: portBindings(c.spec.ports ?? []),
-      SandboxKey: '',
+      // The namespace skiff pinned, while it exists (from init to cleanup), as Podman shows its own.
+      SandboxKey: pinsNetns(c.spec) && (running || s.status === 'created') ? p.netns : '',
     },
     Namespace: '',
     IsInfra: false,

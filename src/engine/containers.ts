@@ -8,6 +8,7 @@
 import { appendFileSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
+import type { ImageConfig } from '../image/types.ts';
 import type { ContainerSecret, ContainerSpec, SpecContext } from '../runtime/spec/types.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
@@ -20,7 +21,7 @@ import { type ContainerPaths, containerPaths, secretCopyPath } from './paths.ts'
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
 import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUserns } from './userns.ts';
 import { anonymousVolumeName } from './volumes.ts';
-import { resolvConf, SLIRP_ADDRESS } from '../network/files.ts';
+import { pinsNetns, resolvConf, SLIRP_ADDRESS } from '../network/files.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
 
@@ -216,7 +217,55 @@ export class ContainerService {
     mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
     rmSync(p.exitFile, { force: true });
     rmSync(p.ociLog, { force: true });
-    const rootfs = await engine.store.rootfs.mount(c.id, image.topLayer);
+    // A network namespace skiff connects itself is made first, and its helper started at once:
+    // it configures the namespace and binds the ports while the rest is prepared. A container
+    // with a user namespace of its own must own its network namespace too (the runtime sets
+    // its sysctls from inside): the runtime makes it, and the helper follows the create.
+    const net = c.spec.network.mode;
+    const helped = net === 'pasta' || net === 'slirp4netns' ? net : undefined;
+    let netns: Promise<void> | undefined;
+    let network: Promise<void> | undefined;
+    if (helped && pinsNetns(c.spec)) {
+      const [{ createNetns }, { attachNetwork }] = await Promise.all([import('../network/netns.ts'), import('../network/rootless.ts')]);
+      netns = createNetns(p.netns);
+      network = netns.then(() => attachNetwork(helped, p.netns, p.runDir, c.spec.ports ?? []));
+      // Awaited below; a failure elsewhere first must not leave them unhandled.
+      network.catch(() => {});
+    }
+    let created: ContainerRecord | undefined;
+    try {
+      const res = await this.#initRuntime(c, p, image.topLayer, imageConfig, netns);
+      created = this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
+      if (helped && !network) {
+        const { attachNetwork } = await import('../network/rootless.ts');
+        network = attachNetwork(helped, `/proc/${res.pid}/ns/net`, p.runDir, c.spec.ports ?? []);
+      }
+      await network;
+      return created;
+    } catch (err) {
+      await network?.catch(() => {});
+      if (created) {
+        // Nothing of it stays but the container, left as created (Podman's state after a
+        // failed start): the runtime's container, the helper and the mounts go.
+        await this.cleanupLocked(created, { remove: false }).catch(() => {});
+        this.records.update(c.id, () => ({ status: 'configured', exitCode: null, pid: 0, conmonPid: 0 }));
+      } else if (network) {
+        const { detachNetwork } = await import('../network/rootless.ts');
+        const { removeNetns } = await import('../network/netns.ts');
+        await detachNetwork(p.runDir).exited();
+        removeNetns(p.netns);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * init's part up to the runtime's `create`: the root filesystem, the container's files,
+   * config.json, conmon; the runtime joins the network namespace once `netns` has made it.
+   */
+  async #initRuntime(c: ContainerRecord, p: ContainerPaths, topLayer: string | null, imageConfig: ImageConfig, netns: Promise<void> | undefined): Promise<{ pid: number; conmonPid: number }> {
+    const engine = this.#engine;
+    const rootfs = await engine.store.rootfs.mount(c.id, topLayer);
     this.records.update(c.id, () => ({ mounted: true }));
     ensureMtab(rootfs);
     await resolveWorkdir(c, rootfs, imageConfig.config?.WorkingDir, imageConfig.config?.User);
@@ -241,6 +290,7 @@ export class ContainerService {
     rmSync(p.config, { force: true });
     writeFileSync(p.config, JSON.stringify(spec), { mode: 0o600 });
     const { createContainer } = await import('../runtime/conmon.ts');
+    await netns;
     const res = await createContainer({
       ...engine.conmonRuntime(),
       id: c.id,
@@ -258,21 +308,7 @@ export class ContainerService {
     // Moved once it has created the container: the runtime's own cgroup moves have just
     // paid the kernel's grace period for cgroup migration, so this one is nearly free.
     if (engine.config.cgroupManager === 'cgroupfs' && !engine.config.rootless) await moveConmonToCgroup(res.conmonPid);
-    const created = this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
-    const net = c.spec.network.mode;
-    if (net === 'pasta' || net === 'slirp4netns') {
-      const { attachNetwork } = await import('../network/rootless.ts');
-      try {
-        await attachNetwork(net, res.pid, p.runDir, c.spec.ports ?? []);
-      } catch (err) {
-        // Nothing of it stays but the container, left as created (Podman's state after a
-        // failed start): the runtime's container, the helper and the mounts go.
-        await this.cleanupLocked(created, { remove: false }).catch(() => {});
-        this.records.update(c.id, () => ({ status: 'configured', exitCode: null, pid: 0, conmonPid: 0 }));
-        throw err;
-      }
-    }
-    return created;
+    return res;
   }
 
   /** Starts a created (or stopped/exited: re-initialised) container. Lock held by the caller. */
@@ -446,10 +482,9 @@ export class ContainerService {
       const { deleteContainer } = await import('../runtime/oci.ts');
       await deleteContainer(this.#engine.ociRuntime(), cur.id).catch(() => {});
     }
-    if (cur.spec.network.mode === 'pasta' || cur.spec.network.mode === 'slirp4netns') {
-      const { detachNetwork } = await import('../network/rootless.ts');
-      await detachNetwork(p.runDir);
-    }
+    // The helper is ended now and waited for last: it takes a while to exit, and only then are
+    // its published ports free.
+    const helper = cur.spec.network.mode === 'pasta' || cur.spec.network.mode === 'slirp4netns' ? (await import('../network/rootless.ts')).detachNetwork(p.runDir) : undefined;
     if (cur.state.status === 'created') {
       this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
     }
@@ -460,6 +495,11 @@ export class ContainerService {
     }
     await this.#engine.volumes.release(cur);
     await this.#engine.store.rootfs.unmount(cur.id);
+    if (helper) {
+      const { removeNetns } = await import('../network/netns.ts');
+      removeNetns(p.netns);
+      if ((cur.spec.ports ?? []).length > 0) await helper.exited();
+    }
     rmSync(p.exitFile, { force: true });
     this.records.update(cur.id, () => ({ mounted: false, pid: 0, conmonPid: 0 }));
     if (opts.remove) await this.#removeFiles(cur, opts.volumes ?? false);
@@ -805,3 +845,4 @@ async function withNetwork(spec: ContainerSpec, rootlessDefault: boolean, warn: 
   const { assignHostPorts } = await import('../network/rootless.ts');
   return { ...out, ports: await assignHostPorts(out.ports) };
 }
+

@@ -8,6 +8,7 @@ import type { ContainerRecord } from '../state/containers.ts';
 import { rfc3339Nano } from '../util/time.ts';
 import type { Engine } from './engine.ts';
 import type { ContainerPaths } from './paths.ts';
+import { pinsNetns } from '../network/files.ts';
 
 const LIMIT_NAMES: Record<string, string> = {
   'Max cpu time': 'cpu',
@@ -96,6 +97,7 @@ export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: stri
     },
     cgroupsPath: engine.containerCgroups() ? `/skiff_parent/skiff-${c.id}` : undefined,
     rootless: engine.config.rootless,
+    ...(pinsNetns(c.spec) ? { netnsPath: p.netns } : {}),
     defaults: {
       capabilities: d.capabilities,
       sysctls,

@@ -6,6 +6,7 @@
  *   volatile, in the run root:      containers/<ID>/            pidfile, conmon.pid, oci-log,
  *                                   hostname, hosts, resolv.conf, .containerenv,
  *                                   attached.lock (see attach-run.ts),
+ *                                   netns (the network namespace skiff made, pinned),
  *                                   run/secrets/ (mounted at /run/secrets)
  *                                   exits/<ID>                   conmon's exit file
  *                                   locks/<ID>.lock              the container's lock
@@ -32,6 +33,8 @@ export interface ContainerPaths {
   readonly containerEnv: string;
   /** flock(2)ed by an attached `run --rm` that removes the container itself. */
   readonly attachedLock: string;
+  /** The container's network namespace, pinned by a bind mount (src/network/netns.ts). */
+  readonly netns: string;
   readonly exitDir: string;
   readonly exitFile: string;
   readonly lock: string;
@@ -57,6 +60,7 @@ export function containerPaths(config: Config, id: string): ContainerPaths {
     resolvConf: join(runDir, 'resolv.conf'),
     containerEnv: join(runDir, '.containerenv'),
     attachedLock: join(runDir, 'attached.lock'),
+    netns: join(runDir, 'netns'),
     exitDir,
     exitFile: join(exitDir, id),
     lock: join(config.runRoot, 'locks', `${id}.lock`),

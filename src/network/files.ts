@@ -1,10 +1,21 @@
 /**
- * What a rootless network helper means for the files a container gets: its /etc/resolv.conf
- * and its address in /etc/hosts. Kept apart from the helpers themselves so that writing a
- * container's files loads no networking code.
+ * What a rootless network helper means for the files a container gets (its /etc/resolv.conf
+ * and its address in /etc/hosts) and for its namespaces. Kept apart from the helpers
+ * themselves so that writing a container's files loads no networking code.
  */
+import type { ContainerSpec } from '../runtime/spec/types.ts';
 
 export type RootlessNetwork = 'pasta' | 'slirp4netns';
+
+/**
+ * Whether skiff makes the container's network namespace itself, before the runtime creates
+ * the container (src/network/netns.ts): for a helper's network, unless the container has a
+ * user namespace of its own, which must own its network namespace too (the runtime sets the
+ * namespace's sysctls from inside it).
+ */
+export function pinsNetns(spec: ContainerSpec): boolean {
+  return (spec.network.mode === 'pasta' || spec.network.mode === 'slirp4netns') && spec.userns === undefined;
+}
 
 /** The nameserver the container asks: pasta's DNS forwarder, slirp4netns's built-in one. */
 export const NAMESERVER: Record<RootlessNetwork, string> = { pasta: '169.254.1.1', slirp4netns: '10.0.2.3' };

@@ -93,13 +93,13 @@ function helperError(stderr: string): string {
 }
 
 /**
- * Connects the network namespace of the container whose process is `pid` through `kind`,
- * with its ports forwarded. Returns when the namespace is configured and the ports bound.
+ * Connects the network namespace pinned at `netns` through `kind`, with the ports forwarded.
+ * Returns when the namespace is configured and the ports bound.
  */
-export async function attachNetwork(kind: RootlessNetwork, pid: number, runDir: string, ports: readonly PortMapping[]): Promise<void> {
+export async function attachNetwork(kind: RootlessNetwork, netns: string, runDir: string, ports: readonly PortMapping[]): Promise<void> {
   const program = findExecutable(kind);
   if (!program) throw new SkiffError('unsupported', `could not find ${kind}, the network namespace can't be configured: exec: "${kind}": executable file not found in $PATH`);
-  const nsFd = openSync(`/proc/${pid}/ns/net`, 'r');
+  const nsFd = openSync(netns, 'r');
   try {
     if (kind === 'pasta') await runPasta(program, nsFd, runDir, ports);
     else await runSlirp(program, nsFd, runDir, ports);
@@ -116,6 +116,9 @@ async function runPasta(program: string, nsFd: number, runDir: string, ports: re
   // --disable-host-loopback.
   const args = ['--config-net', '--quiet', '-T', 'none', '-U', 'none', '--no-map-gw', '--dns-forward', NAMESERVER.pasta, '--pid', join(runDir, PID_FILE), '--netns', '/proc/self/fd/3'];
   args.push(...(tcp.length > 0 ? tcp : ['-t', 'none']), ...(udp.length > 0 ? udp : ['-u', 'none']));
+  // Started by root, this pasta would become nobody before joining the namespace, which only
+  // root may join: it stays root (it still drops its capabilities once set up).
+  if (process.geteuid?.() === 0 && !process.env._CONTAINERS_USERNS_CONFIGURED) args.push('--runas', '0');
   // pasta daemonizes once the namespace is configured and its ports are bound: its exit status
   // is the answer.
   const child = spawn(program, args, { stdio: ['ignore', 'ignore', 'pipe', nsFd], detached: true });
@@ -238,31 +241,34 @@ function slirpRequest(socket: string, body: unknown): Promise<Record<string, unk
   });
 }
 
-/** Ends the container's network helper, if it runs, and removes its files. */
-export async function detachNetwork(runDir: string): Promise<void> {
-  let pid: number;
+/**
+ * Ends the container's network helper, if it runs, and removes its files. The returned wait
+ * resolves once the helper has exited, which frees its ports (pasta takes ~50 ms to exit):
+ * callers do the rest of their cleanup in between, and wait only when the ports matter.
+ */
+export function detachNetwork(runDir: string): { exited(): Promise<void> } {
+  let pid = 0;
   try {
     pid = Number(readFileSync(join(runDir, PID_FILE), 'utf8').trim());
   } catch {
-    return;
+    // no helper was started
   }
-  if (Number.isInteger(pid) && pid > 1 && helperAlive(pid)) {
+  for (const f of [PID_FILE, SLIRP_SOCKET, 'slirp4netns.log']) rmSync(join(runDir, f), { force: true });
+  const running = Number.isInteger(pid) && pid > 1 && helperAlive(pid);
+  if (running) {
     try {
-      process.kill(pid, 'SIGTERM');
+      // Neither helper keeps anything worth a graceful end.
+      process.kill(pid, 'SIGKILL');
     } catch {
       // gone meanwhile
     }
-    // Ports are free once it has exited: wait for that, briefly (it takes ~100 ms).
-    for (let i = 0; i < 100 && helperAlive(pid); i++) await sleep(10);
-    if (helperAlive(pid)) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // exited just now
-      }
-    }
   }
-  for (const f of [PID_FILE, SLIRP_SOCKET, 'slirp4netns.log']) rmSync(join(runDir, f), { force: true });
+  return {
+    async exited() {
+      // Bounded: 2 s.
+      for (let i = 0; i < 200 && running && helperAlive(pid); i++) await sleep(10);
+    },
+  };
 }
 
 function helperAlive(pid: number): boolean {

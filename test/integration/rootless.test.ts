@@ -48,6 +48,13 @@ function helpers(u: TestUser): number[] {
   return out;
 }
 
+/** The network namespaces pinned in the user's mount namespace (skiff's pause process's view). */
+function pinnedNetns(u: TestUser): string[] {
+  return readFileSync(`/proc/${pausePid(u)}/mountinfo`, 'utf8')
+    .split('\n')
+    .filter((l) => / - nsfs /.test(l) && l.includes(`/tmp/skiff-run-${u.uid}/`));
+}
+
 /** GETs a URL, retrying while the server inside the container starts (bounded: 5 s). */
 async function fetchText(url: string): Promise<string> {
   const deadline = Date.now() + 5000;
@@ -406,6 +413,10 @@ describe('rootless', () => {
       try {
         assert.equal((await fetchText(`http://127.0.0.1:${port}/hostname`)).trim(), id.slice(0, 12));
         assert.equal(helpers(alice).length, 1);
+        // skiff made the container's network namespace, pinned in its run directory, before the runtime joined it.
+        const pinned = `/tmp/skiff-run-${alice.uid}/skiff/containers/${id}/netns`;
+        assert.deepEqual(pinnedNetns(alice).map((l) => l.split(' ')[4]), [pinned]);
+        assert.equal(alice.ok(['inspect', '--format', '{{.NetworkSettings.SandboxKey}}', id]), `${pinned}\n`);
         assert.equal(alice.ok(['port', id]), `80/tcp -> 127.0.0.1:${port}\n`);
         assert.equal(alice.ok(['ps', '--format', '{{.Ports}}']), `127.0.0.1:${port}->80/tcp\n`);
         // The client's address as the server saw it: pasta keeps loopback, slirp4netns NATs it.
@@ -415,6 +426,7 @@ describe('rootless', () => {
         alice.ok(['rm', '-f', '-t0', id]);
       }
       assert.deepEqual(helpers(alice), []);
+      assert.deepEqual(pinnedNetns(alice), []);
       await fetch(`http://127.0.0.1:${port}/`).then(
         () => assert.fail('the port is still served after rm'),
         () => {},
@@ -449,6 +461,7 @@ describe('rootless', () => {
         assert.match(r.stderr, network === 'pasta' ? new RegExp(`^Error: setting up pasta: Failed to bind any port for '-t 127\\.0\\.0\\.1/${port}:80'`) : new RegExp(`^Error: cannot expose port ${port}/tcp through slirp4netns: .*in use`));
         assert.equal(alice.ok(['ps', '-a', '--filter', 'name=second', '--format', '{{.Status}}']).trim(), 'Created');
         assert.equal(helpers(alice).length, 1);
+        assert.equal(pinnedNetns(alice).length, 1);
         alice.ok(['rm', 'second']);
       }
     } finally {

@@ -181,7 +181,7 @@ export function generateSpec(spec: ContainerSpec, image: ImageConfig, ctx: SpecC
   if (Object.keys(sysctl).length > 0) linux.sysctl = sysctl;
   linux.resources = ctx.cgroupsPath === undefined ? {} : resources(spec, ctx, devices.rules);
   if (ctx.cgroupsPath !== undefined) linux.cgroupsPath = ctx.cgroupsPath;
-  linux.namespaces = namespaces(spec, host.cgroupVersion);
+  linux.namespaces = namespaces(spec, host.cgroupVersion, ctx.netnsPath);
   if (spec.userns?.uidMap && spec.userns.gidMap) {
     linux.uidMappings = spec.userns.uidMap.map((m) => ({ ...m }));
     linux.gidMappings = spec.userns.gidMap.map((m) => ({ ...m }));
@@ -306,9 +306,13 @@ function resources(spec: ContainerSpec, ctx: SpecContext, deviceRules: readonly 
   return out;
 }
 
-function namespaces(spec: ContainerSpec, cgroups: 1 | 2): OciNamespace[] {
+function namespaces(spec: ContainerSpec, cgroups: 1 | 2, netnsPath: string | undefined): OciNamespace[] {
   const out: OciNamespace[] = [];
   const add = (type: OciNamespaceType, mode: NamespaceMode) => {
+    if (type === 'network' && netnsPath !== undefined && (mode.mode === 'pasta' || mode.mode === 'slirp4netns')) {
+      out.push({ type, path: netnsPath });
+      return;
+    }
     switch (mode.mode) {
       case 'host':
         return;

@@ -188,6 +188,8 @@ export interface SpecContext {
   readonly cgroupsPath: string | undefined;
   /** Rootless: skiff runs in a user namespace, where device nodes cannot be made (they are bound). */
   readonly rootless?: boolean;
+  /** The network namespace skiff made for the container (pasta, slirp4netns): joined by path. */
+  readonly netnsPath?: string;
   /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
   readonly defaults: {
     readonly capabilities: readonly string[];
