@@ -3,6 +3,7 @@
  * processes, each skiff test in a private store (--root/--runroot under a temp dir).
  */
 import { execFile, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -161,5 +162,30 @@ export class Podman {
   cleanup(): void {
     this.run(['system', 'reset', '-f']);
     rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A TCP port free on 127.0.0.1 now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const a = srv.address();
+      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
+    });
+  });
+}
+
+/** GETs a URL, retrying while the server inside a container starts (bounded: 5 s). */
+export async function fetchText(url: string): Promise<string> {
+  const deadline = Date.now() + 5000;
+  for (;;) {
+    try {
+      return await (await fetch(url)).text();
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }

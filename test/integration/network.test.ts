@@ -4,33 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { busyboxTar, run, Sandbox } from './harness.ts';
-
-/** A TCP port free on 127.0.0.1 now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
-/** GETs a URL, retrying while the server inside the container starts (bounded: 5 s). */
-async function fetchText(url: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      return await (await fetch(url)).text();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
-}
+import { busyboxTar, fetchText, freePort, run, Sandbox } from './harness.ts';
 
 /** Live (not zombie) helper processes. */
 function helpers(): number[] {

@@ -9,7 +9,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writ
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { run, runAsync, SKIFF } from './harness.ts';
+import { fetchText, freePort, run, runAsync, SKIFF } from './harness.ts';
 import { startRegistry, type TestRegistry } from './registry.ts';
 import { mapLines, TestUser } from './rootless-harness.ts';
 
@@ -27,17 +27,6 @@ function gone(pid: number): boolean {
   return !alive(pid);
 }
 
-/** A TCP port free on 127.0.0.1 now. */
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, '127.0.0.1', () => {
-      const a = srv.address();
-      srv.close(() => resolve(typeof a === 'object' && a ? a.port : 0));
-    });
-  });
-}
-
 /** The user's live (not zombie) network helper processes. */
 function helpers(u: TestUser): number[] {
   const out: number[] = [];
@@ -53,20 +42,6 @@ function pinnedNetns(u: TestUser): string[] {
   return readFileSync(`/proc/${pausePid(u)}/mountinfo`, 'utf8')
     .split('\n')
     .filter((l) => / - nsfs /.test(l) && l.includes(`/tmp/skiff-run-${u.uid}/`));
-}
-
-/** GETs a URL, retrying while the server inside the container starts (bounded: 5 s). */
-async function fetchText(url: string): Promise<string> {
-  const deadline = Date.now() + 5000;
-  for (;;) {
-    try {
-      const r = await fetch(url);
-      return await r.text();
-    } catch (err) {
-      if (Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  }
 }
 
 /** Alive and not a zombie (PID 1 here reaps orphans slowly). */
