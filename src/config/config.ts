@@ -33,6 +33,8 @@ export interface Config {
   readonly logLevel: string;
   /** containers.conf [containers]: the defaults every container gets. */
   readonly containers: ContainersDefaults;
+  /** containers.conf [network], and where skiff keeps its network definitions. */
+  readonly network: NetworkDefaults;
   /** The files that contributed, in the order they were applied. */
   readonly files: readonly string[];
   readonly home: string;
@@ -50,6 +52,27 @@ export interface ContainersDefaults {
   readonly initPath: string | undefined;
   readonly env: readonly string[];
 }
+
+export interface NetworkDefaults {
+  /** skiff's own network definitions, in Podman's file format: `<graph root>/networks`. */
+  readonly configDir: string;
+  readonly defaultNetwork: string;
+  readonly defaultSubnet: string;
+  /** Where `network create` without --subnet picks a free subnet of `size` bits. */
+  readonly subnetPools: readonly { readonly base: string; readonly size: number }[];
+  /** Where aardvark-dns listens on each network's gateway. */
+  readonly dnsBindPort: number;
+  /** Where netavark and aardvark-dns are looked for first (engine.helper_binaries_dir). */
+  readonly helperDirs: readonly string[];
+}
+
+const DEFAULT_SUBNET_POOLS = [
+  { base: '10.89.0.0/16', size: 24 },
+  { base: '10.90.0.0/15', size: 24 },
+  { base: '10.92.0.0/14', size: 24 },
+  { base: '10.96.0.0/11', size: 24 },
+  { base: '10.128.0.0/9', size: 24 },
+];
 
 /** containers/common's built-in defaults (Debian's containers.conf narrows the capabilities). */
 const BUILTIN_CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'NET_BIND_SERVICE', 'SETFCAP', 'SETGID', 'SETPCAP', 'SETUID', 'SYS_CHROOT', 'AUDIT_WRITE', 'MKNOD', 'NET_RAW'];
@@ -114,6 +137,11 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
   let pidsLimit = 2048;
   let seccompProfile: string | undefined;
   let initPath: string | undefined;
+  let defaultNetwork = 'podman';
+  let defaultSubnet = '10.88.0.0/16';
+  let subnetPools: NetworkDefaults['subnetPools'] = DEFAULT_SUBNET_POOLS;
+  let dnsBindPort = 53;
+  let helperDirs: readonly string[] = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman'];
   let containerEnv: readonly string[] = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'];
 
   const load = (path: string): Toml | undefined => {
@@ -137,6 +165,17 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
     runtime = str(engine, 'runtime') ?? runtime;
     cgroupManager = str(engine, 'cgroup_manager') ?? cgroupManager;
     eventsBackend = str(engine, 'events_logger') ?? eventsBackend;
+    helperDirs = strList(engine, 'helper_binaries_dir') ?? helperDirs;
+    const net = t.network;
+    defaultNetwork = str(net, 'default_network') || defaultNetwork;
+    defaultSubnet = str(net, 'default_subnet') || defaultSubnet;
+    if (typeof net === 'object' && net !== null) {
+      const pools = (net as Toml).default_subnet_pools;
+      if (Array.isArray(pools)) {
+        subnetPools = pools.flatMap((p) => (typeof p === 'object' && p !== null && typeof (p as Toml).base === 'string' && typeof (p as Toml).size === 'number' ? [{ base: (p as Toml).base as string, size: (p as Toml).size as number }] : []));
+      }
+      if (typeof (net as Toml).dns_bind_port === 'number') dnsBindPort = (net as Toml).dns_bind_port as number;
+    }
     const conmonPaths = strList(engine, 'conmon_path');
     if (conmonPaths) conmon = conmonPaths.find((c) => existsSync(c)) ?? conmon;
     const ctrs = t.containers;
@@ -202,6 +241,7 @@ export function resolveConfig(global: GlobalOptions, opts: ResolveOptions = {}):
     eventsBackend,
     logLevel,
     containers: { capabilities, sysctls, ulimits, pidsLimit, seccompProfile, initPath, env: containerEnv },
+    network: { configDir: join(graphRoot, 'networks'), defaultNetwork, defaultSubnet, subnetPools, dnsBindPort, helperDirs },
     files,
     home,
     configHome,

@@ -13,7 +13,7 @@ import { portBindings } from '../network/ports.ts';
 import { mapStrings } from '../rootless/ids.ts';
 import { containerSizes } from './container-fs.ts';
 import type { Engine } from './engine.ts';
-import { pinsNetns } from '../network/files.ts';
+import { networkSettings } from './network-inspect.ts';
 import { processPreview } from './host.ts';
 import { ALL_CAPABILITIES } from '../runtime/spec/capabilities.ts';
 
@@ -42,6 +42,7 @@ function nsMode(m: ContainerRecord['spec']['ipc'], kind: string): string {
       return kind === 'ipc' ? 'shareable' : 'private';
     case 'pasta':
     case 'slirp4netns':
+    case 'bridge':
       return m.mode;
   }
 }
@@ -136,24 +137,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
     GraphDriver: { Name: engine.store.driver, Data: graphData },
     Mounts: mounts,
     Dependencies: [],
-    NetworkSettings: {
-      EndpointID: '',
-      Gateway: '',
-      IPAddress: '',
-      IPPrefixLen: 0,
-      IPv6Gateway: '',
-      GlobalIPv6Address: '',
-      GlobalIPv6PrefixLen: 0,
-      MacAddress: '',
-      Bridge: '',
-      SandboxID: '',
-      HairpinMode: false,
-      LinkLocalIPv6Address: '',
-      LinkLocalIPv6PrefixLen: 0,
-      Ports: portBindings(c.spec.ports ?? []),
-      // The namespace skiff pinned, while it exists (from init to cleanup), as Podman shows its own.
-      SandboxKey: pinsNetns(c.spec) && (running || s.status === 'created') ? p.netns : '',
-    },
+    NetworkSettings: networkSettings(engine, c, p, running || s.status === 'created'),
     Namespace: '',
     IsInfra: false,
     IsService: false,

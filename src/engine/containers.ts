@@ -9,6 +9,7 @@ import { appendFileSync, chownSync, closeSync, existsSync, lstatSync, mkdirSync,
 import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ImageConfig } from '../image/types.ts';
+import type { JoinedNetwork } from '../network/netavark.ts';
 import type { ContainerSecret, ContainerSpec, SpecContext } from '../runtime/spec/types.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
@@ -21,7 +22,9 @@ import { type ContainerPaths, containerPaths, secretCopyPath } from './paths.ts'
 import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, validateName } from './specgen.ts';
 import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUserns } from './userns.ts';
 import { anonymousVolumeName } from './volumes.ts';
-import { pinsNetns, resolvConf, SLIRP_ADDRESS } from '../network/files.ts';
+import { pinsNetns } from '../network/files.ts';
+import { writeContainerFiles } from './container-files.ts';
+import { parseNetworkFlags } from '../network/flags.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
 
@@ -130,7 +133,8 @@ export class ContainerService {
     const store = this.#engine.store;
     if (flags.name !== undefined) validateName(flags.name, 'running container create option: ');
     const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
-    let spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name);
+    const intent = parseNetworkFlags(flags);
+    let spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name, intent);
     if (!this.#engine.containerCgroups()) spec = withoutResources(spec, warn);
     const userns = resolveUserns(flags, currentUsernsContext(autoAllocations(this.records.list().map((r) => r.spec))));
     if (userns) {
@@ -138,9 +142,11 @@ export class ContainerService {
       const user = spec.user ?? (userns.keepId ? `${userns.keepId.uid}:${userns.keepId.gid}` : undefined);
       spec = { ...spec, userns, user };
     }
-    spec = await withNetwork(spec, flags.network === undefined && this.#engine.config.rootless, warn);
-    // Fail on a missing command now, not at start, as Podman does.
     const imageConfig = this.#engine.images.config(image);
+    spec = await withNetwork(spec, { rootlessDefault: intent.mode === undefined && this.#engine.config.rootless, exposed: Object.keys(imageConfig.config?.ExposedPorts ?? {}) }, warn);
+    // The networks it joins (bridge): each must exist now, as in Podman.
+    const attachments = spec.network.mode === 'bridge' ? (await this.#engine.networks()).attachmentsFor(intent.requests) : [];
+    // Fail on a missing command now, not at start, as Podman does.
     const entrypoint = spec.entrypoint ?? imageConfig.config?.Entrypoint ?? [];
     const cmd = spec.command ?? (spec.entrypoint !== undefined ? [] : (imageConfig.config?.Cmd ?? []));
     if (entrypoint.length === 0 && cmd.length === 0) {
@@ -178,6 +184,7 @@ export class ContainerService {
         finalSpec = { ...finalSpec, userns: resolveUserns(flags, currentUsernsContext(autoAllocations(this.records.list().map((r) => r.spec)))) };
       }
       this.records.add({ id, name: finalSpec.name, imageId: image.id, spec: finalSpec, created: Date.now() });
+      if (attachments.length > 0) (await this.#engine.networks()).state.attach(id, attachments);
       const made: string[] = [];
       try {
         for (const m of finalSpec.mounts) {
@@ -217,26 +224,49 @@ export class ContainerService {
     mkdirSync(p.exitDir, { recursive: true, mode: 0o700 });
     rmSync(p.exitFile, { force: true });
     rmSync(p.ociLog, { force: true });
-    // A network namespace skiff connects itself is made first, and its helper started at once:
-    // it configures the namespace and binds the ports while the rest is prepared. A container
+    // A network namespace skiff connects itself (bridge, pasta, slirp4netns) is made first and
+    // connected at once, by netavark or the helper, while the rest is prepared. A container
     // with a user namespace of its own must own its network namespace too (the runtime sets
-    // its sysctls from inside): the runtime makes it, and the helper follows the create.
+    // its sysctls from inside): the runtime makes it, and the connecting follows the create.
+    // A bridge container's host ports are bound before anything else (a port in use fails
+    // with nothing made) and its addresses handed out (its /etc/hosts names them).
     const net = c.spec.network.mode;
     const helped = net === 'pasta' || net === 'slirp4netns' ? net : undefined;
     let netns: Promise<void> | undefined;
     let network: Promise<void> | undefined;
-    if (helped && pinsNetns(c.spec)) {
-      const [{ createNetns }, { attachNetwork }] = await Promise.all([import('../network/netns.ts'), import('../network/rootless.ts')]);
-      netns = createNetns(p.netns);
-      network = netns.then(() => attachNetwork(helped, p.netns, p.runDir, c.spec.ports ?? []));
-      // Awaited below; a failure elsewhere first must not leave them unhandled.
-      network.catch(() => {});
-    }
+    let held: number[] = [];
+    let joined: JoinedNetwork[] | undefined;
+    let bridgeAfterCreate: ((pid: number) => Promise<void>) | undefined;
     let created: ContainerRecord | undefined;
     try {
-      const res = await this.#initRuntime(c, p, image.topLayer, imageConfig, netns);
+      if (net === 'bridge') {
+        const [networks, { createNetns, pinNetns }, { reservePorts }] = await Promise.all([engine.networks(), import('../network/netns.ts'), import('../network/reserve.ts')]);
+        // A start cut short (skiff killed) left its network set up: undo it first.
+        if (networks.record(p)) await networks.teardown(c, p);
+        held = reservePorts(c.spec.ports ?? []);
+        const plan = networks.plan(c, p);
+        joined = plan.joined;
+        if (pinsNetns(c.spec)) {
+          netns = createNetns(p.netns);
+          network = netns.then(() => networks.setup(p, plan.options));
+          network.catch(() => {});
+        } else {
+          bridgeAfterCreate = (pid) => {
+            pinNetns(`/proc/${pid}/ns/net`, p.netns);
+            return networks.setup(p, plan.options);
+          };
+        }
+      } else if (helped && pinsNetns(c.spec)) {
+        const [{ createNetns }, { attachNetwork }] = await Promise.all([import('../network/netns.ts'), import('../network/rootless.ts')]);
+        netns = createNetns(p.netns);
+        network = netns.then(() => attachNetwork(helped, p.netns, p.runDir, c.spec.ports ?? []));
+        // Awaited below; a failure elsewhere first must not leave them unhandled.
+        network.catch(() => {});
+      }
+      const res = await this.#initRuntime(c, p, image.topLayer, imageConfig, { netns, held, joined });
       created = this.records.update(c.id, () => ({ status: 'created', pid: res.pid, conmonPid: res.conmonPid, exitCode: null, oomKilled: false }));
-      if (helped && !network) {
+      if (bridgeAfterCreate) network = bridgeAfterCreate(res.pid);
+      else if (helped && !network) {
         const { attachNetwork } = await import('../network/rootless.ts');
         network = attachNetwork(helped, `/proc/${res.pid}/ns/net`, p.runDir, c.spec.ports ?? []);
       }
@@ -244,26 +274,37 @@ export class ContainerService {
       return created;
     } catch (err) {
       await network?.catch(() => {});
+      await netns?.catch(() => {});
       if (created) {
         // Nothing of it stays but the container, left as created (Podman's state after a
         // failed start): the runtime's container, the helper and the mounts go.
         await this.cleanupLocked(created, { remove: false }).catch(() => {});
         this.records.update(c.id, () => ({ status: 'configured', exitCode: null, pid: 0, conmonPid: 0 }));
-      } else if (network) {
-        const { detachNetwork } = await import('../network/rootless.ts');
+      } else if (net === 'bridge' || network) {
         const { removeNetns } = await import('../network/netns.ts');
-        await detachNetwork(p.runDir).exited();
+        if (net === 'bridge') await (await engine.networks()).teardown(c, p);
+        else await (await import('../network/rootless.ts')).detachNetwork(p.runDir).exited();
         removeNetns(p.netns);
       }
       throw err;
+    } finally {
+      // conmon holds the host ports now (or nobody does: the start failed).
+      if (held.length > 0) (await import('../network/reserve.ts')).releasePorts(held);
     }
   }
 
   /**
    * init's part up to the runtime's `create`: the root filesystem, the container's files,
-   * config.json, conmon; the runtime joins the network namespace once `netns` has made it.
+   * config.json, conmon; the runtime joins the network namespace once `netns` has made it, and
+   * conmon holds the bound host ports `held` for the container's life.
    */
-  async #initRuntime(c: ContainerRecord, p: ContainerPaths, topLayer: string | null, imageConfig: ImageConfig, netns: Promise<void> | undefined): Promise<{ pid: number; conmonPid: number }> {
+  async #initRuntime(
+    c: ContainerRecord,
+    p: ContainerPaths,
+    topLayer: string | null,
+    imageConfig: ImageConfig,
+    net: { netns: Promise<void> | undefined; held: readonly number[]; joined: readonly JoinedNetwork[] | undefined },
+  ): Promise<{ pid: number; conmonPid: number }> {
     const engine = this.#engine;
     const rootfs = await engine.store.rootfs.mount(c.id, topLayer);
     this.records.update(c.id, () => ({ mounted: true }));
@@ -271,7 +312,7 @@ export class ContainerService {
     await resolveWorkdir(c, rootfs, imageConfig.config?.WorkingDir, imageConfig.config?.User);
     await addUserEntries(c, rootfs, c.spec.user ?? imageConfig.config?.User ?? '', c.spec.workdir || imageConfig.config?.WorkingDir || '/');
     await mountShm(p.shm, c.spec.shmSize);
-    writeContainerFiles(c, p);
+    writeContainerFiles(c, p, net.joined);
     const { generateSpec } = await import('../runtime/spec/generate.ts');
     const { hostSpecContext } = await import('./host.ts');
     let cspec = c.spec;
@@ -290,8 +331,9 @@ export class ContainerService {
     rmSync(p.config, { force: true });
     writeFileSync(p.config, JSON.stringify(spec), { mode: 0o600 });
     const { createContainer } = await import('../runtime/conmon.ts');
-    await netns;
+    await net.netns;
     const res = await createContainer({
+      ...(net.held.length > 0 ? { heldFds: net.held } : {}),
       ...engine.conmonRuntime(),
       id: c.id,
       name: c.name,
@@ -485,6 +527,9 @@ export class ContainerService {
     // The helper is ended now and waited for last: it takes a while to exit, and only then are
     // its published ports free.
     const helper = cur.spec.network.mode === 'pasta' || cur.spec.network.mode === 'slirp4netns' ? (await import('../network/rootless.ts')).detachNetwork(p.runDir) : undefined;
+    // A bridge container's network: netavark tears down what it set up, the addresses go back.
+    const bridge = cur.spec.network.mode === 'bridge';
+    if (bridge) await (await this.#engine.networks()).teardown(cur, p);
     if (cur.state.status === 'created') {
       this.records.update(cur.id, (s) => (s.status === 'created' ? { status: 'exited', exitCode: 0, finishedAt: Date.now(), pid: 0 } : undefined));
     }
@@ -495,10 +540,10 @@ export class ContainerService {
     }
     await this.#engine.volumes.release(cur);
     await this.#engine.store.rootfs.unmount(cur.id);
-    if (helper) {
+    if (helper || bridge) {
       const { removeNetns } = await import('../network/netns.ts');
       removeNetns(p.netns);
-      if ((cur.spec.ports ?? []).length > 0) await helper.exited();
+      if (helper && (cur.spec.ports ?? []).length > 0) await helper.exited();
     }
     rmSync(p.exitFile, { force: true });
     this.records.update(cur.id, () => ({ mounted: false, pid: 0, conmonPid: 0 }));
@@ -594,45 +639,6 @@ function withSecrets(ctx: SpecContext, c: ContainerRecord, p: ContainerPaths, en
     files: { ...ctx.files, ...(mounts.length > 0 ? { secrets: { dir: p.secretsMountDir, mounts } } : {}) },
     ...(Object.keys(env).length > 0 ? { secretEnv: env } : {}),
   };
-}
-
-/** The files Podman generates for a container (REFERENCE §3, "Generated files"). */
-function writeContainerFiles(c: ContainerRecord, p: ContainerPaths): void {
-  const hostname = c.spec.hostname ?? c.id.slice(0, 12);
-  writeFileSync(p.hostname, hostname);
-  let hosts = '';
-  try {
-    hosts = readFileSync('/etc/hosts', 'utf8');
-  } catch {
-    hosts = '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n';
-  }
-  if (!hosts.endsWith('\n')) hosts += '\n';
-  const mode = c.spec.network.mode;
-  // slirp4netns gives the container a fixed address; elsewhere the name is on loopback.
-  if (mode === 'slirp4netns') hosts += `${SLIRP_ADDRESS}\t${hostname} ${c.name}\n`;
-  else if (mode !== 'host') hosts += `127.0.0.1\t${hostname} ${c.name}\n`;
-  writeFileSync(p.hosts, hosts);
-  if (mode === 'pasta' || mode === 'slirp4netns') {
-    let host = '';
-    try {
-      host = readFileSync('/etc/resolv.conf', 'utf8');
-    } catch {
-      // no host resolver configuration: the helper's nameserver alone
-    }
-    writeFileSync(p.resolvConf, resolvConf(mode, host));
-  } else if (mode === 'host') {
-    try {
-      writeFileSync(p.resolvConf, readFileSync('/etc/resolv.conf'));
-    } catch {
-      writeFileSync(p.resolvConf, '');
-    }
-  } else {
-    rmSync(p.resolvConf, { force: true });
-  }
-  const env = c.spec.privileged
-    ? `engine="skiff"\nname="${c.name}"\nid="${c.id}"\nimage="${c.spec.imageName}"\nimageid="${c.imageId}"\nrootless=0\n`
-    : '';
-  writeFileSync(p.containerEnv, env);
 }
 
 /** /dev/shm's tmpfs: --shm-size in bytes, or containers.conf's default (64 MiB). */
@@ -823,26 +829,40 @@ function withoutResources(spec: ContainerSpec, warn: (line: string) => void): Co
 }
 
 /**
- * The network a container gets: a rootless one without --network gets pasta (or slirp4netns),
- * as Podman gives rootless containers a user-mode network. Published ports go only with a
- * network namespace the helper connects; with none, host or another's namespace they are
- * dropped with Podman's warning. Host ports not given are chosen now, so inspect shows them.
+ * The network a container gets. Without --network: the bridge as root, and as a rootless user
+ * pasta (or slirp4netns), as Podman gives rootless containers a user-mode network. Published
+ * ports go with a namespace of the container's own that skiff connects (bridge, pasta,
+ * slirp4netns); with none, host or another's namespace they are dropped with Podman's warning.
+ * -P publishes every port the image exposes and --expose adds. Host ports not given are chosen
+ * now, so that inspect shows them.
  */
-async function withNetwork(spec: ContainerSpec, rootlessDefault: boolean, warn: (line: string) => void): Promise<ContainerSpec> {
+async function withNetwork(spec: ContainerSpec, o: { rootlessDefault: boolean; exposed: readonly string[] }, warn: (line: string) => void): Promise<ContainerSpec> {
   let out = spec;
-  if (rootlessDefault) {
+  if (o.rootlessDefault) {
     const { defaultRootlessNetwork } = await import('../network/rootless.ts');
     const kind = defaultRootlessNetwork();
     if (!kind) throw new SkiffError('unsupported', 'could not find pasta or slirp4netns, the network namespace can\'t be configured: install passt (or slirp4netns), or use --network none');
     out = { ...out, network: { mode: kind } };
   }
-  if (!out.ports || out.ports.length === 0) return out;
-  if (out.network.mode !== 'pasta' && out.network.mode !== 'slirp4netns') {
+  let ports = [...(out.ports ?? [])];
+  if (out.publishAll) {
+    const { parseExpose } = await import('../network/flags.ts');
+    const wanted = [...o.exposed, ...(out.expose ?? [])].map(parseExpose);
+    for (const e of wanted) {
+      for (let port = e.port; port < e.port + e.range; port++) {
+        const covered = ports.some((p) => p.protocol === e.protocol && port >= p.containerPort && port < p.containerPort + p.range);
+        if (!covered) ports.push({ hostIP: '', hostPort: 0, containerPort: port, protocol: e.protocol, range: 1 });
+      }
+    }
+  }
+  if (ports.length === 0) return out;
+  if (out.network.mode !== 'pasta' && out.network.mode !== 'slirp4netns' && out.network.mode !== 'bridge') {
     warn('Port mappings have been discarded as one of the Host, Container, Pod, and None network modes are in use');
     const { ports: _dropped, ...rest } = out;
     return rest;
   }
   const { assignHostPorts } = await import('../network/rootless.ts');
-  return { ...out, ports: await assignHostPorts(out.ports) };
+  ports = await assignHostPorts(ports);
+  return { ...out, ports };
 }
 

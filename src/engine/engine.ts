@@ -11,6 +11,7 @@ import { findExecutable } from '../util/which.ts';
 import { ImageService } from './images.ts';
 import type { GlobalOptions } from './options.ts';
 import type { SecretService } from './secrets.ts';
+import type { NetworkService } from './networks.ts';
 import { VolumeService } from './volumes.ts';
 import { Store } from './store.ts';
 
@@ -21,6 +22,7 @@ export class Engine {
   #containers: ContainerService | undefined;
   #volumes: VolumeService | undefined;
   #secrets: SecretService | undefined;
+  #networks: NetworkService | undefined;
   readonly #global: GlobalOptions;
 
   private constructor(config: Config, global: GlobalOptions) {
@@ -59,6 +61,15 @@ export class Engine {
       this.#secrets ??= new SecretService(this);
     }
     return this.#secrets;
+  }
+
+  /** Loaded on first use: bridge networking's code is only for the commands that use it. */
+  async networks(): Promise<NetworkService> {
+    if (!this.#networks) {
+      const [{ NetworkService }, { warning }] = await Promise.all([import('./networks.ts'), import('../util/log.ts')]);
+      this.#networks ??= new NetworkService(this, warning);
+    }
+    return this.#networks;
   }
 
   /**

@@ -90,7 +90,7 @@ export function hostSpecContext(engine: Engine, c: ContainerRecord, rootfs: stri
     rootfs,
     files: {
       hostname: p.hostname,
-      hosts: p.hosts,
+      hosts: c.spec.noHosts ? undefined : p.hosts,
       resolvConf: existsSync(p.resolvConf) ? p.resolvConf : undefined,
       containerEnv: p.containerEnv,
       shm: p.shm,

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ContainerSpec, DeviceSpec, MountSpec, NamespaceMode, RestartPolicy, UlimitSpec } from '../runtime/spec/types.ts';
 import { errnoCode, SkiffError } from '../util/errors.ts';
 import { parsePublish } from '../network/publish.ts';
+import { type NetworkIntent, parseExpose, parseNetworkFlags } from '../network/flags.ts';
 
 /** Raw flag values as the CLI parsed them (names as Podman's flags). */
 export interface CreateFlags {
@@ -47,7 +48,19 @@ export interface CreateFlags {
   readonly initPath?: string;
   readonly stopSignal?: string;
   readonly stopTimeout?: number;
-  readonly network?: string;
+  /** --network values (and the hidden --net's), in order. */
+  readonly network: readonly string[];
+  readonly ip?: string;
+  readonly ip6?: string;
+  readonly macAddress?: string;
+  readonly networkAlias: readonly string[];
+  readonly dns: readonly string[];
+  readonly dnsSearch: readonly string[];
+  readonly dnsOption: readonly string[];
+  readonly addHost: readonly string[];
+  readonly noHosts: boolean;
+  readonly expose: readonly string[];
+  readonly publishAll: boolean;
   readonly ipc?: string;
   readonly pid?: string;
   readonly uts?: string;
@@ -350,22 +363,10 @@ export function parseDevice(s: string): DeviceSpec {
 // ---------------------------------------------------------------------------------------------
 // Namespaces
 
-export function parseNamespace(kind: 'network' | 'ipc' | 'pid' | 'uts', value: string | undefined): NamespaceMode {
-  if (kind === 'network') {
-    // Until bridge networking lands (its own issue), the default network is none: a network
-    // namespace with only loopback, which is also what Podman gives `--network none`.
-    if (value === undefined || value === '' || value === 'none' || value === 'private') return { mode: 'none' };
-    if (value === 'pasta' || value === 'slirp4netns') return { mode: value };
-    if (value.startsWith('pasta:') || value.startsWith('slirp4netns:')) {
-      throw new SkiffError('unsupported', `network options for ${value.split(':')[0]} are not supported: use --network ${value.split(':')[0]}`);
-    }
-    if (value === 'bridge' || !/^(host|ns:|container:)/.test(value)) {
-      throw new SkiffError('unsupported', `network mode "${value}" is not supported yet: use --network none, host, pasta or slirp4netns`);
-    }
-  }
+/** --ipc, --pid, --uts (--network has its own parser: src/network/flags.ts). */
+export function parseNamespace(kind: 'ipc' | 'pid' | 'uts', value: string | undefined): NamespaceMode {
   if (value === undefined || value === '' || value === 'private') return { mode: 'private' };
   if (value === 'host') return { mode: 'host' };
-  if (kind === 'network' && value === 'none') return { mode: 'none' };
   if (value.startsWith('ns:')) return { mode: 'path', path: value.slice(3) };
   if (value.startsWith('container:')) return { mode: 'path', path: value };
   if (kind === 'ipc' && (value === 'shareable' || value === 'none')) return { mode: 'private' };
@@ -409,7 +410,11 @@ export interface SpecTarget {
   readonly hostEnv?: NodeJS.ProcessEnv;
 }
 
-export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: string): ContainerSpec {
+/**
+ * The spec of a new container. Its network is `intent.mode`, or the bridge when no --network
+ * was given; the engine picks a rootless user's default and records the networks joined.
+ */
+export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: string, intent: NetworkIntent = parseNetworkFlags(f)): ContainerSpec {
   const host = target.hostEnv ?? process.env;
   const env: Record<string, string> = {};
   if (f.envHost) for (const [k, v] of Object.entries(host)) if (v !== undefined) env[k] = v;
@@ -530,7 +535,12 @@ export function buildContainerSpec(f: CreateFlags, target: SpecTarget, name: str
     initPath: f.initPath || undefined,
     stopSignal: f.stopSignal ? parseSignal(f.stopSignal) : 15,
     stopTimeout: f.stopTimeout ?? 10,
-    network: parseNamespace('network', f.network),
+    network: intent.mode ?? { mode: 'bridge' },
+    ...(f.dns.length + f.dnsSearch.length + f.dnsOption.length > 0 ? { dns: { servers: [...f.dns], searches: [...f.dnsSearch], options: [...f.dnsOption] } } : {}),
+    ...(f.addHost.length > 0 ? { addHosts: [...f.addHost] } : {}),
+    ...(f.noHosts ? { noHosts: true } : {}),
+    ...(f.publishAll ? { publishAll: true } : {}),
+    ...(f.expose.length > 0 ? { expose: f.expose.map((e) => (parseExpose(e), e)) } : {}),
     ...(f.publish.length > 0 ? { ports: f.publish.map(parsePublish) } : {}),
     ipc: parseNamespace('ipc', f.ipc),
     pid: parseNamespace('pid', f.pid),

@@ -9,31 +9,16 @@ export type RootlessNetwork = 'pasta' | 'slirp4netns';
 
 /**
  * Whether skiff makes the container's network namespace itself, before the runtime creates
- * the container (src/network/netns.ts): for a helper's network, unless the container has a
- * user namespace of its own, which must own its network namespace too (the runtime sets the
- * namespace's sysctls from inside it).
+ * the container (src/network/netns.ts), for the bridge and the helpers' networks, unless the
+ * container has a user namespace of its own, which must own its network namespace too (the
+ * runtime sets the namespace's sysctls from inside it): then the runtime makes it, and its
+ * setup follows the create.
  */
 export function pinsNetns(spec: ContainerSpec): boolean {
-  return (spec.network.mode === 'pasta' || spec.network.mode === 'slirp4netns') && spec.userns === undefined;
+  return (spec.network.mode === 'bridge' || spec.network.mode === 'pasta' || spec.network.mode === 'slirp4netns') && spec.userns === undefined;
 }
 
 /** The nameserver the container asks: pasta's DNS forwarder, slirp4netns's built-in one. */
 export const NAMESERVER: Record<RootlessNetwork, string> = { pasta: '169.254.1.1', slirp4netns: '10.0.2.3' };
 /** The container's own address, where the helper gives it a fixed one (slirp4netns). */
 export const SLIRP_ADDRESS = '10.0.2.100';
-
-/**
- * The container's /etc/resolv.conf: the helper's nameserver first, then the host's search,
- * options and nameservers (those on loopback are the host's own and unreachable from inside).
- */
-export function resolvConf(kind: RootlessNetwork, hostText: string): string {
-  const lines = [`nameserver ${NAMESERVER[kind]}`];
-  for (const raw of hostText.split('\n')) {
-    const line = raw.trim();
-    const [key, value] = line.split(/\s+/);
-    if (key === 'nameserver' && value && !/^127\.|^::1$/.test(value)) lines.push(`nameserver ${value}`);
-    else if (key === 'search' || key === 'options') lines.unshift(line);
-  }
-  return `${lines.join('\n')}\n`;
-}
-

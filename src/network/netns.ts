@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
-import { MNT_DETACH, umount2 } from '../util/syscall.ts';
+import { MNT_DETACH, MS_BIND, mount, umount2 } from '../util/syscall.ts';
 import { SkiffError } from '../util/errors.ts';
 import { findExecutable } from '../util/which.ts';
 
@@ -34,6 +34,21 @@ export async function createNetns(path: string): Promise<void> {
   if (status !== undefined) {
     rmSync(path, { force: true });
     throw new SkiffError('io', `creating a network namespace: ${status}`);
+  }
+}
+
+/**
+ * Pins an existing namespace (a container's own, `/proc/PID/ns/net`) at `path`, as Podman pins
+ * the namespace the runtime made for a container with a user namespace of its own.
+ */
+export function pinNetns(source: string, path: string): void {
+  umount2(path, MNT_DETACH);
+  writeFileSync(path, '', { mode: 0o600 });
+  try {
+    mount(source, path, 'none', MS_BIND, null);
+  } catch (err) {
+    rmSync(path, { force: true });
+    throw new SkiffError('io', `pinning the network namespace of the container: ${(err as Error).message}`, { cause: err });
   }
 }
 

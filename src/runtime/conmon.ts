@@ -89,6 +89,11 @@ export interface CreateContainerOptions extends ConmonRuntime {
   readonly exitCommand?: readonly string[];
   /** skiff's own fds to hand to the container as 3, 4, … (`--preserve-fds`). */
   readonly preserveFds?: readonly number[];
+  /**
+   * fds conmon only holds for the container's life, after its pipes: the sockets that keep a
+   * bridge container's published host ports (Podman's port reservation).
+   */
+  readonly heldFds?: readonly number[];
   /** Bound on waiting for conmon's answer; default 240 s like Podman. */
   readonly syncTimeoutMs?: number;
   /**
@@ -243,6 +248,7 @@ export interface SpawnConmonOptions {
   readonly args: readonly string[];
   readonly cwd: string;
   readonly preserveFds?: readonly number[];
+  readonly heldFds?: readonly number[];
   /** Exec sessions get a third pipe, `_OCI_ATTACHPIPE`. */
   readonly attachPipe: boolean;
 }
@@ -260,6 +266,7 @@ export async function spawnConmon(o: SpawnConmonOptions): Promise<SpawnedConmon>
   if (o.attachPipe) pipeFds['_OCI_ATTACHPIPE'] = base + 2;
   const stdio: ('ignore' | 'pipe' | number)[] = ['ignore', 'ignore', 'pipe', ...preserved, 'pipe', 'pipe'];
   if (o.attachPipe) stdio.push('pipe');
+  stdio.push(...(o.heldFds ?? []));
 
   const child = spawn(o.runtime.conmonPath, o.args, {
     cwd: o.cwd,
@@ -377,6 +384,7 @@ export async function createContainer(o: CreateContainerOptions): Promise<Create
     args: containerConmonArgs(o),
     cwd: o.bundle,
     ...(o.preserveFds ? { preserveFds: o.preserveFds } : {}),
+    ...(o.heldFds ? { heldFds: o.heldFds } : {}),
     attachPipe: false,
   });
   try {

@@ -138,4 +138,37 @@ export const MIGRATIONS: readonly string[] = [
     updated        INTEGER NOT NULL
   );
   `,
+  `
+  -- The networks a container joins (bridge networking), eth0 first, with what it asked of
+  -- each: aliases and static addresses (JSON arrays), a static MAC address.
+  CREATE TABLE container_networks (
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    network      TEXT NOT NULL,
+    position     INTEGER NOT NULL,
+    interface    TEXT NOT NULL,
+    aliases      TEXT NOT NULL,
+    static_ips   TEXT NOT NULL,
+    static_mac   TEXT,
+    PRIMARY KEY (container_id, network)
+  );
+  CREATE INDEX container_networks_network ON container_networks(network);
+
+  -- Addresses handed out (IPAM): one row per address a container holds on a network while its
+  -- network is set up. A lease whose container has no network namespace any more is stale.
+  CREATE TABLE network_leases (
+    network      TEXT NOT NULL,
+    ip           TEXT NOT NULL,
+    container_id TEXT NOT NULL REFERENCES containers(id) ON DELETE CASCADE,
+    PRIMARY KEY (network, ip)
+  );
+  CREATE INDEX network_leases_container ON network_leases(container_id);
+
+  -- The last address handed out on each subnet of a network: the next search starts after it.
+  CREATE TABLE network_last_ip (
+    network TEXT NOT NULL,
+    subnet  TEXT NOT NULL,
+    ip      TEXT NOT NULL,
+    PRIMARY KEY (network, subnet)
+  );
+  `,
 ];

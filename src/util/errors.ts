@@ -31,6 +31,8 @@ export type ErrorCode =
   | 'manifest-unknown' // the registry has no such image (tag or digest)
   | 'blocked' // registries.conf blocks the registry
   | 'policy-rejected' // the trust policy (policy.json) does not accept the image
+  | 'exhausted' // no free subnet, address or port is left to hand out
+  | 'network' // netavark or the host's network refused to set up or tear down a container's network
   | 'rootless' // the user namespace of a rootless user cannot be made, joined or used as asked
   | 'io'
   | 'internal';

@@ -15,3 +15,8 @@ export function setLogLevel(level: string | undefined, write: (text: string) => 
 export function debug(message: string): void {
   sink?.(`time="${new Date().toISOString().slice(0, 19)}Z" level=debug msg=${goQuote(message)}\n`);
 }
+
+/** A warning from below the CLI (a skipped network file, a teardown refused), in the same form; always shown. */
+export function warning(message: string): void {
+  process.stderr.write(`time="${new Date().toISOString().slice(0, 19)}Z" level=warning msg=${goQuote(message)}\n`);
+}

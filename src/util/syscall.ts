@@ -26,6 +26,11 @@ interface Libc {
   readonly umount2: NativeFn;
   readonly chroot: NativeFn;
   readonly flock: NativeFn;
+  readonly socket: NativeFn;
+  readonly setsockopt: NativeFn;
+  readonly bind: NativeFn;
+  readonly listen: NativeFn;
+  readonly close: NativeFn;
 }
 
 let libc: Libc | undefined;
@@ -71,6 +76,11 @@ function load(): Libc {
     umount2: fn('int umount2(const char *target, int flags)'),
     chroot: fn('int chroot(const char *path)'),
     flock: fn('int flock(int fd, int operation)'),
+    socket: fn('int socket(int domain, int type, int protocol)'),
+    setsockopt: fn('int setsockopt(int fd, int level, int name, const void *value, uint32_t len)'),
+    bind: fn('int bind(int fd, const void *addr, uint32_t len)'),
+    listen: fn('int listen(int fd, int backlog)'),
+    close: fn('int close(int fd)'),
   };
   return libc;
 }
@@ -199,6 +209,54 @@ export function umount2(target: string, flags = 0): boolean {
   const err = systemError(c.koffi.errno(), 'umount2', target);
   if (err.code === 'EINVAL' || err.code === 'ENOENT') return false;
   throw err;
+}
+
+const AF_INET = 2;
+const AF_INET6 = 10;
+const SOCK_STREAM = 1;
+const SOCK_DGRAM = 2;
+/** Children get the socket only where it is handed to them (dup2 into their fd table clears it). */
+const SOCK_CLOEXEC = 0o2000000;
+const SOL_SOCKET = 1;
+const SO_REUSEADDR = 2;
+const IPPROTO_IPV6 = 41;
+const IPV6_V6ONLY = 26;
+
+/**
+ * A socket bound to `address` (4 or 16 bytes) and `port`, listening when it is TCP: a raw file
+ * descriptor that a child process can inherit (Node's own sockets cannot be handed over).
+ * SO_REUSEADDR as Go's listeners set it; an IPv6 socket takes IPv6 only.
+ */
+export function bindSocket(protocol: 'tcp' | 'udp', address: Uint8Array, port: number): number {
+  const c = load();
+  const v6 = address.length === 16;
+  const fd = check(c.socket(v6 ? AF_INET6 : AF_INET, (protocol === 'tcp' ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0), 'socket');
+  try {
+    const one = Buffer.alloc(4);
+    one.writeInt32LE(1);
+    check(c.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, one, 4), 'setsockopt');
+    let sa: Buffer;
+    if (v6) {
+      check(c.setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, one, 4), 'setsockopt');
+      // sockaddr_in6: family, port (big-endian), flow info, address, scope.
+      sa = Buffer.alloc(28);
+      sa.writeUInt16LE(AF_INET6, 0);
+      sa.writeUInt16BE(port, 2);
+      Buffer.from(address).copy(sa, 8);
+    } else {
+      // sockaddr_in: family, port (big-endian), address, padding.
+      sa = Buffer.alloc(16);
+      sa.writeUInt16LE(AF_INET, 0);
+      sa.writeUInt16BE(port, 2);
+      Buffer.from(address).copy(sa, 4);
+    }
+    check(c.bind(fd, sa, sa.length), 'bind');
+    if (protocol === 'tcp') check(c.listen(fd, 4096), 'listen');
+    return fd;
+  } catch (err) {
+    c.close(fd);
+    throw err;
+  }
 }
 
 const LOCK_EX = 2;

@@ -2,7 +2,7 @@ import { fstatSync, readFileSync } from 'node:fs';
 import { errnoCode, SkiffError } from '../../util/errors.ts';
 import type { CommandSpec } from '../command.ts';
 import { splitCsv } from '../flags.ts';
-import { parseLabels } from '../volume/labels.ts';
+import { parseLabels } from '../labels.ts';
 
 /** `--driver-opts` as pflag's stringToString reads it: each value a CSV record of key=value pairs. */
 export function parseDriverOpts(values: readonly string[]): Record<string, string> {

@@ -1,5 +1,5 @@
 import type { CommandSpec } from '../command.ts';
-import { parseLabels } from './labels.ts';
+import { parseLabels } from '../labels.ts';
 
 export const command: CommandSpec = {
   use: 'create [options] [NAME]',

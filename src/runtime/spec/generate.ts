@@ -309,7 +309,7 @@ function resources(spec: ContainerSpec, ctx: SpecContext, deviceRules: readonly 
 function namespaces(spec: ContainerSpec, cgroups: 1 | 2, netnsPath: string | undefined): OciNamespace[] {
   const out: OciNamespace[] = [];
   const add = (type: OciNamespaceType, mode: NamespaceMode) => {
-    if (type === 'network' && netnsPath !== undefined && (mode.mode === 'pasta' || mode.mode === 'slirp4netns')) {
+    if (type === 'network' && netnsPath !== undefined && (mode.mode === 'pasta' || mode.mode === 'slirp4netns' || mode.mode === 'bridge')) {
       out.push({ type, path: netnsPath });
       return;
     }
@@ -323,6 +323,7 @@ function namespaces(spec: ContainerSpec, cgroups: 1 | 2, netnsPath: string | und
       case 'none':
       case 'pasta':
       case 'slirp4netns':
+      case 'bridge':
         out.push({ type });
         return;
     }

@@ -19,7 +19,9 @@ export type NamespaceMode =
   | { readonly mode: 'none' }
   /** Network only: a namespace of its own, connected by a user-mode helper (src/network/rootless.ts). */
   | { readonly mode: 'pasta' }
-  | { readonly mode: 'slirp4netns' };
+  | { readonly mode: 'slirp4netns' }
+  /** Network only: bridge networking through netavark; the networks joined are kept in the state database. */
+  | { readonly mode: 'bridge' };
 
 export interface MountSpec {
   readonly type: 'bind' | 'tmpfs' | 'devpts' | 'volume';
@@ -133,6 +135,16 @@ export interface ContainerSpec {
   /** Seconds. */
   readonly stopTimeout: number;
   readonly network: NamespaceMode;
+  /** --dns, --dns-search, --dns-option (absent when none was given). */
+  readonly dns?: { readonly servers: readonly string[]; readonly searches: readonly string[]; readonly options: readonly string[] };
+  /** --add-host entries, `NAME:IP`. */
+  readonly addHosts?: readonly string[];
+  /** --no-hosts: no /etc/hosts of skiff's; the image's own stays. */
+  readonly noHosts?: boolean;
+  /** -P: every exposed port was published on a random host port (recorded for inspect). */
+  readonly publishAll?: boolean;
+  /** --expose, as given (`PORT[-END][/PROTO]`). */
+  readonly expose?: readonly string[];
   /** -p: the host ports forwarded to the container (a host port chosen at create where none was given). */
   readonly ports?: readonly PortMapping[];
   readonly ipc: NamespaceMode;
@@ -188,7 +200,7 @@ export interface SpecContext {
   readonly cgroupsPath: string | undefined;
   /** Rootless: skiff runs in a user namespace, where device nodes cannot be made (they are bound). */
   readonly rootless?: boolean;
-  /** The network namespace skiff made for the container (pasta, slirp4netns): joined by path. */
+  /** The network namespace skiff made for the container (bridge, pasta, slirp4netns): joined by path. */
   readonly netnsPath?: string;
   /** From containers.conf [containers]: default_capabilities (without CAP_), default_sysctls, default_ulimits, pids_limit, shm_size. */
   readonly defaults: {

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolvConf } from '../../../src/network/files.ts';
 import { expandPorts, portBindings, portsColumn } from '../../../src/network/ports.ts';
 import { parsePublish } from '../../../src/network/publish.ts';
 import { errorOf } from '../errors.ts';
@@ -29,13 +28,5 @@ describe('-p/--publish', () => {
     assert.equal(portsColumn(ports), '127.0.0.1:18080->80/tcp, 0.0.0.0:18000-18001->90-91/tcp, 0.0.0.0:18081->81/udp');
     assert.deepEqual(expandPorts(ports).map((p) => `${p.key} ${p.hostPort}`), ['80/tcp 18080', '90/tcp 18000', '91/tcp 18001', '81/udp 18081']);
     assert.deepEqual(Object.keys(portBindings(ports)), ['80/tcp', '81/udp', '90/tcp', '91/tcp']);
-  });
-});
-
-describe('resolv.conf of a rootless network', () => {
-  it('the helper\'s nameserver first, the host\'s search and reachable nameservers after', () => {
-    const host = 'search example.org\nnameserver 127.0.0.53\nnameserver 10.1.1.1\noptions edns0\n';
-    assert.equal(resolvConf('slirp4netns', host), 'options edns0\nsearch example.org\nnameserver 10.0.2.3\nnameserver 10.1.1.1\n');
-    assert.equal(resolvConf('pasta', ''), 'nameserver 169.254.1.1\n');
   });
 });
