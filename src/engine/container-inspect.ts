@@ -177,6 +177,10 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       AutoRemove: c.spec.remove,
       CapAdd: capAdd,
       CapDrop: capDrop,
+      Dns: c.spec.dns?.servers ?? [],
+      DnsOptions: c.spec.dns?.options ?? [],
+      DnsSearch: c.spec.dns?.searches ?? [],
+      ExtraHosts: c.spec.addHosts ?? [],
       GroupAdd: c.spec.groupAdd,
       IpcMode: nsMode(c.spec.ipc, 'ipc'),
       PidMode: nsMode(c.spec.pid, 'pid'),
@@ -185,6 +189,8 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       UsernsMode: c.spec.userns === undefined || c.spec.userns.mode === 'auto' ? '' : c.spec.userns.mode === 'path' ? `ns:${c.spec.userns.path}` : 'private',
       IDMappings: c.spec.userns?.uidMap && c.spec.userns.gidMap ? { UidMap: mapStrings(c.spec.userns.uidMap), GidMap: mapStrings(c.spec.userns.gidMap) } : null,
       Privileged: c.spec.privileged,
+      // Podman 4.3 records false whatever -P said; skiff shows what was asked.
+      PublishAllPorts: c.spec.publishAll ?? false,
       ReadonlyRootfs: c.spec.readOnly,
       SecurityOpt: [
         ...(c.spec.noNewPrivileges ? ['no-new-privileges'] : []),

@@ -443,12 +443,19 @@ export class ContainerService {
   }
 
   /**
-   * Podman's stop: the stop signal, up to `timeout` seconds, then SIGKILL. Returns a warning
-   * to print when SIGKILL was needed.
+   * Podman's stop: the stop signal, up to `timeout` seconds, then SIGKILL; then the cleanup,
+   * as Podman's stop does it, so that its network and mounts are gone when stop returns (the
+   * exit command's cleanup may come later and finds nothing left to do). Returns a warning to
+   * print when SIGKILL was needed.
    */
   async stop(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {
     // Under the lock, so that a restart by policy in progress finishes first and then sees the stop.
-    return this.lock(c.id).with(async () => this.stopLocked(this.records.get(c.id) ?? c, timeoutSecs));
+    return this.lock(c.id).with(async () => {
+      const warning = await this.stopLocked(this.records.get(c.id) ?? c, timeoutSecs);
+      const cur = this.records.get(c.id);
+      if (cur && (cur.state.status === 'exited' || cur.state.status === 'stopped')) await this.cleanupLocked(cur, { remove: false });
+      return warning;
+    });
   }
 
   async stopLocked(c: ContainerRecord, timeoutSecs?: number): Promise<string | undefined> {

@@ -152,10 +152,15 @@ function freeName(networks: readonly Network[]): string {
   for (let i = 1; ; i++) if (!names.has(`podman${i}`)) return `podman${i}`;
 }
 
-/** The first bridge name (podman1, podman2, …) neither a network nor the host uses. */
+/**
+ * The first bridge name (skiff1, skiff2, …) neither a network nor the host uses. skiff's
+ * bridges are named apart from Podman's (podman1, …): Podman chooses its names without knowing
+ * skiff's networks, and two networks on one bridge would mix their traffic. The default
+ * network keeps podman0, which it shares with Podman's on purpose.
+ */
 function freeInterface(networks: readonly Network[], interfaces: ReadonlySet<string>): string {
   const used = new Set([...interfaces, ...networks.flatMap((n) => (n.network_interface ? [n.network_interface] : []))]);
-  for (let i = 1; ; i++) if (!used.has(`podman${i}`)) return `podman${i}`;
+  for (let i = 1; ; i++) if (!used.has(`skiff${i}`)) return `skiff${i}`;
 }
 
 /** The first subnet of the pools, in order, that overlaps nothing taken. */

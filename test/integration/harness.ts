@@ -137,10 +137,11 @@ export class Podman {
   /**
    * The command line of podman on this store, for tests that spawn it themselves (with `env`).
    * A private --tmpdir too: libpod's default (/run/libpod) is shared by every podman, and one
-   * store's `system reset` there makes the others believe the host rebooted.
+   * store's `system reset` there makes the others believe the host rebooted. A private
+   * network directory too: the networks a test makes are its own.
    */
   argv(args: readonly string[] = []): string[] {
-    return ['podman', '--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--tmpdir', join(this.dir, 'tmp'), ...args];
+    return ['podman', '--root', join(this.dir, 'root'), '--runroot', join(this.dir, 'run'), '--tmpdir', join(this.dir, 'tmp'), '--network-config-dir', join(this.dir, 'networks'), ...args];
   }
 
   /** The environment podman needs here, on top of the test's own. */

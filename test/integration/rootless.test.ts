@@ -415,11 +415,13 @@ describe('rootless', () => {
     const port = (srv.address() as { port: number }).port;
     try {
       for (const network of ['pasta', 'slirp4netns']) {
-        const probe = `gw=$(ip route | awk '/^default/ {print $3; exit}'); echo "gw $gw" >&2; wget -q -T 2 -O- "http://$gw:${port}/" && echo reached || echo blocked`;
+        // The same wget first reaches a server in the container, so that "blocked" means blocked
+        // (busybox's wget -T crashes in 1.35: timeout(1) bounds it instead).
+        const probe = `httpd -p 127.0.0.1:8080 -h /etc; timeout 2 wget -q -O- http://127.0.0.1:8080/hostname >/dev/null && echo control-ok; gw=$(ip route | awk '/^default/ {print $3; exit}'); echo "gw $gw" >&2; timeout 2 wget -q -O- "http://$gw:${port}/" && echo reached || echo blocked`;
         // Spawned asynchronously: the listener lives in this process.
         const r = await runAsync('runuser', ['-u', alice.name, '--', 'env', '-i', ...alice.env(), SKIFF, 'run', '--rm', '--network', network, 'busybox', 'sh', '-c', probe]);
         assert.equal(r.code, 0, r.stderr);
-        assert.equal(r.stdout.trim(), 'blocked', `${network}: ${r.stderr}`);
+        assert.equal(r.stdout.trim(), 'control-ok\nblocked', `${network}: ${r.stderr}`);
       }
     } finally {
       srv.close();

@@ -10,8 +10,9 @@ export const command: CommandSpec = {
     const [netName, ctrName] = ctx.args as [string, string];
     const engine = await ctx.engine();
     const networks = await engine.networks();
-    const net = networks.resolve(netName);
+    // The container first: Podman names a missing container before a missing network.
     const c = engine.containers.resolve(ctrName);
+    const net = networks.resolve(netName);
     await engine.containers.lock(c.id).with(async () => {
       const cur = engine.containers.sync(engine.containers.records.get(c.id) ?? c);
       await networks.disconnect(cur, net);
