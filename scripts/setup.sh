@@ -14,7 +14,7 @@ demo=1
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 # Debian packages skiff uses at run time.
-RUNTIME_PACKAGES=(crun runc conmon uidmap fuse-overlayfs catatonit passt slirp4netns golang-github-containers-common busybox-static gnupg ca-certificates)
+RUNTIME_PACKAGES=(crun runc conmon uidmap fuse-overlayfs catatonit passt slirp4netns netavark aardvark-dns iptables golang-github-containers-common busybox-static gnupg ca-certificates)
 missing=()
 for p in "${RUNTIME_PACKAGES[@]}" ${EXTRA_PACKAGES:-}; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

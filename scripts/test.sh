@@ -4,7 +4,7 @@
 #   scripts/test.sh [node --test options or test files]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-EXTRA_PACKAGES="podman skopeo umoci docker-registry python3 auditd" bash scripts/setup.sh --no-demo
+EXTRA_PACKAGES="podman skopeo umoci docker-registry python3 auditd gcc libc6-dev" bash scripts/setup.sh --no-demo
 . scripts/node.sh
 bash scripts/test-users.sh
 echo "test: type check" >&2

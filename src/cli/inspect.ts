@@ -2,6 +2,7 @@ import { isSkiffError, SkiffError } from '../util/errors.ts';
 import { goJson } from '../util/gojson.ts';
 import type { CommandContext, CommandSpec } from './command.ts';
 import { isJsonFormat, renderEach } from './format/report.ts';
+import type { Network } from '../network/types.ts';
 
 /**
  * Prints inspect data as Podman does: a JSON array with five-space indentation, or the
@@ -14,6 +15,8 @@ export async function printInspect(
   format: string,
   lookup: (name: string) => unknown,
   describe: (name: string, e: SkiffError) => string,
+  /** What a template sees of an object, where it differs from its JSON (networks: Go field names). */
+  view: (obj: unknown) => unknown = (obj) => obj,
 ): Promise<number> {
   const found: unknown[] = [];
   const errors: string[] = [];
@@ -29,7 +32,7 @@ export async function printInspect(
     ctx.out(`${goJson(found, '     ')}\n`);
   } else {
     // Podman's inspect structs name the ID field ID (JSON key Id); both spellings work.
-    ctx.out(renderEach(format.replace(/\.ID\b/g, '.Id'), found, 'inspect'));
+    ctx.out(renderEach(format.replace(/\.ID\b/g, '.Id'), found.map(view), 'inspect'));
   }
   if (errors.length > 0) {
     ctx.err(`Error: ${errors[0]}\n`);
@@ -45,17 +48,23 @@ export const command: CommandSpec = {
   args: { kind: 'any' },
   flags: [
     { name: 'format', short: 'f', type: 'string', usage: 'Format the output to a Go template or json', default: 'json' },
-    { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container", "volume" or "all")', default: 'all' },
+    { name: 'type', short: 't', type: 'string', usage: 'Specify inspect-object type ("image", "container", "volume", "network" or "all")', default: 'all' },
     { name: 'size', short: 's', type: 'bool', usage: 'Display total file size' },
     { name: 'latest', short: 'l', type: 'bool', usage: 'Act on the latest container skiff is aware of' },
   ],
   async run(ctx) {
     const engine = await ctx.engine();
     const type = ctx.flags.type as string;
-    if (!['all', 'image', 'container', 'volume'].includes(type)) {
+    if (!['all', 'image', 'container', 'volume', 'network'].includes(type)) {
       throw new SkiffError('invalid-argument', `invalid type "${type}": must be "image", "container", "pod", "network", "volume", or "all"`);
     }
     const { inspectContainer } = await import('../engine/container-inspect.ts');
+    // Networks are looked for only when some name is nothing else: their code loads then.
+    const other = (n: string) => engine.containers.find(n) || engine.images.find(n) || engine.volumes.records.get(n);
+    const wantNetworks = type === 'network' || (type === 'all' && ctx.args.some((n) => !other(n)));
+    const networks = wantNetworks ? await engine.networks() : undefined;
+    const { templateView } = wantNetworks ? await import('./network/view.ts') : { templateView: (n: Network) => n };
+    const networkIds = new Set<unknown>(networks?.list() ?? []);
     const size = ctx.flags.size as boolean;
     const names = ctx.flags.latest ? [engine.containers.latest().id] : ctx.args;
     if (names.length === 0) throw new SkiffError('bad-arguments', 'no names or ids specified');
@@ -70,9 +79,15 @@ export const command: CommandSpec = {
           if (type === 'container') throw new SkiffError('no-such-object', `no such container ${name}`);
         }
         if (type === 'image' || (type === 'all' && engine.images.find(name))) return engine.images.inspect(name);
-        // Podman looks for a volume last, and only by its full name.
-        const v = engine.volumes.records.get(name);
-        if (v) return engine.volumes.inspect(v);
+        // Podman looks for a volume, then a network, and a volume only by its full name.
+        if (type === 'volume' || type === 'all') {
+          const v = engine.volumes.records.get(name);
+          if (v) return engine.volumes.inspect(v);
+        }
+        if (networks && (type === 'network' || type === 'all')) {
+          const n = networks.configs.find(name);
+          if (n) return n;
+        }
         throw new SkiffError('no-such-object', `no such object: "${name}"`);
       },
       (name, e) =>
@@ -83,6 +98,7 @@ export const command: CommandSpec = {
             : type === 'volume'
               ? `inspecting object: no such volume ${name}`
               : `inspecting object: no such object: "${name}"`,
+      (obj) => (networkIds.has(obj) ? templateView(obj as Network) : obj),
     );
   },
 };

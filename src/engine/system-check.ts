@@ -3,7 +3,7 @@
  * exact command that fixes it. For an unprivileged user: subordinate ID ranges, newuidmap and
  * newgidmap, user namespaces, XDG_RUNTIME_DIR, /dev/net/tun and /dev/fuse, overlay support,
  * cgroup version and delegation, a rootless network helper. For root: the runtime, conmon,
- * overlay, and the cgroup layout crun accepts.
+ * overlay, the cgroup layout crun accepts, and what bridge networking needs.
  */
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
@@ -38,7 +38,7 @@ export function currentContext(): CheckContext {
 }
 
 export function runChecks(ctx: CheckContext): CheckResult[] {
-  if (ctx.uid === 0) return [runtimeCheck(), conmonCheck(), overlayCheck(ctx), rootCgroupCheck()];
+  if (ctx.uid === 0) return [runtimeCheck(), conmonCheck(), overlayCheck(ctx), rootCgroupCheck(), bridgeCheck()];
   return [
     idRangeCheck(ctx, 'subuid', ctx.files?.subuid ?? '/etc/subuid'),
     idRangeCheck(ctx, 'subgid', ctx.files?.subgid ?? '/etc/subgid'),
@@ -171,6 +171,17 @@ function runtimeCheck(): CheckResult {
   const crun = findExecutable('crun') ?? findExecutable('runc');
   if (!crun) return { check: 'OCI runtime', status: 'failed', detail: 'neither crun nor runc is installed', fix: 'sudo apt-get install crun' };
   return { check: 'OCI runtime', status: 'ok', detail: crun };
+}
+
+/** netavark (and aardvark-dns for names, iptables for its rules) where Podman's packages put them. */
+function bridgeCheck(): CheckResult {
+  const dirs = ['/usr/local/libexec/podman', '/usr/local/lib/podman', '/usr/libexec/podman', '/usr/lib/podman'];
+  const find = (name: string) => dirs.map((d) => `${d}/${name}`).find((p) => existsSync(p)) ?? findExecutable(name);
+  const missing = [['netavark', 'netavark'], ['aardvark-dns', 'aardvark-dns'], ['iptables', 'iptables']].filter(([bin]) => !find(bin as string)).map(([, pkg]) => pkg as string);
+  if (missing.length > 0) {
+    return { check: 'bridge networks', status: 'failed', detail: `${missing.join(', ')} missing: containers cannot join the default network or any bridge network`, fix: `sudo apt-get install ${missing.join(' ')}` };
+  }
+  return { check: 'bridge networks', status: 'ok', detail: find('netavark') as string };
 }
 
 function conmonCheck(): CheckResult {

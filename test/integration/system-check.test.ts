@@ -20,11 +20,11 @@ describe('system check', () => {
   const runtime = mkdtempSync(join(tmpdir(), 'skiff-check-run-'));
   after(() => rmSync(runtime, { recursive: true, force: true }));
 
-  it('as root: the runtime, conmon, overlay and cgroups of this prepared host pass', () => {
+  it('as root: the runtime, conmon, overlay, cgroups and bridge networking of this prepared host pass', () => {
     const r = run(SKIFF, ['system', 'check', '--format', 'json']);
     assert.equal(r.code, 0, r.stdout);
     const rows = JSON.parse(r.stdout) as Row[];
-    assert.deepEqual(rows.map((x) => [x.check, x.status]), [['OCI runtime', 'ok'], ['conmon', 'ok'], ['overlay', 'ok'], ['cgroups', 'ok']]);
+    assert.deepEqual(rows.map((x) => [x.check, x.status]), [['OCI runtime', 'ok'], ['conmon', 'ok'], ['overlay', 'ok'], ['cgroups', 'ok'], ['bridge networks', 'ok']]);
   });
 
   it('as a user without ranges and with a runtime dir of the wrong mode: failed, with the fixes', () => {

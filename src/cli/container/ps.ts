@@ -1,4 +1,5 @@
 import { portsColumn, sortedPorts } from '../../network/ports.ts';
+import { NetworkState } from '../../network/state.ts';
 import { type ContainerRecord, parseStatusName } from '../../state/containers.ts';
 import { SkiffError } from '../../util/errors.ts';
 import type { CommandSpec } from '../command.ts';
@@ -68,7 +69,14 @@ export function statusText(c: ContainerRecord, now: number): string {
   }
 }
 
-function matches(c: ContainerRecord, key: string, value: string, resolveTime: (s: string) => number): boolean {
+interface NetworkLookup {
+  /** The networks a container joins, by name. */
+  of(c: ContainerRecord): readonly string[];
+  /** A network's ID by its name ('' when not known). */
+  id(name: string): string;
+}
+
+function matches(c: ContainerRecord, key: string, value: string, resolveTime: (s: string) => number, nets: NetworkLookup): boolean {
   switch (key) {
     case 'id':
       return c.id.startsWith(value);
@@ -95,6 +103,9 @@ function matches(c: ContainerRecord, key: string, value: string, resolveTime: (s
       const dest = colon < 0 ? undefined : value.slice(colon + 1);
       return c.spec.mounts.some((m) => (m.type === 'bind' || m.type === 'volume') && m.source === source && (dest === undefined || m.destination === dest));
     }
+    case 'network':
+      // By name, or by network ID when it names one of the container's networks.
+      return nets.of(c).some((n) => n === value || nets.id(n).startsWith(value));
     default:
       throw new SkiffError('invalid-argument', `${key} is an invalid filter`);
   }
@@ -130,6 +141,12 @@ export const command: CommandSpec = {
       return filter;
     });
     const resolveTime = (s: string) => svc.resolve(s).created;
+    const attachments = new NetworkState(engine.store.db);
+    const networksOf = (c: ContainerRecord) => (c.spec.network.mode === 'bridge' ? attachments.attachments(c.id).map((a) => a.network) : []);
+    // Network IDs only for a network filter: reading the definitions costs the other uses nothing.
+    const ids = new Map<string, string>();
+    if ((f.filter as string[]).some((spec) => spec.startsWith('network='))) for (const n of (await engine.networks()).list()) ids.set(n.name, n.id);
+    const nets: NetworkLookup = { of: networksOf, id: (name) => ids.get(name) ?? '' };
     // A status filter asks for states beyond running: Podman lists all then, and for no other filter.
     const all = (f.all as boolean) || filters.some((x) => x.key === 'status') || (f.last as number) >= 0 || (f.latest as boolean);
     // Podman lists only running containers by default: not paused ones.
@@ -137,7 +154,7 @@ export const command: CommandSpec = {
     // Filters with the same key are ORed, different keys ANDed (Podman's rule).
     const byKey = new Map<string, string[]>();
     for (const { key, value } of filters) byKey.set(key, [...(byKey.get(key) ?? []), value]);
-    list = list.filter((c) => [...byKey].every(([k, vs]) => vs.some((v) => matches(c, k, v, resolveTime))));
+    list = list.filter((c) => [...byKey].every(([k, vs]) => vs.some((v) => matches(c, k, v, resolveTime, nets))));
     if (f.latest) list = list.slice(-1);
     if ((f.last as number) >= 0) list = list.slice(Math.max(0, list.length - (f.last as number)));
     const noTrunc = f['no-trunc'] as boolean;
@@ -172,6 +189,9 @@ export const command: CommandSpec = {
         State: c.state.status === 'configured' ? 'created' : c.state.status,
         Ports: portsColumn(c.spec.ports ?? []),
         _ports: c.spec.ports ?? [],
+        // Podman's template sees the names joined by commas; its JSON the list.
+        Networks: networksOf(c).join(','),
+        _networks: networksOf(c),
         Names: c.name,
         Labels: new Map(Object.entries(c.spec.labels)),
         Mounts: mountsOf(c),
@@ -210,8 +230,8 @@ export const command: CommandSpec = {
       return x < y ? -1 : x > y ? 1 : 0;
     });
     if (isJsonFormat(format)) {
-      // Podman 4.3.1's field set and order; pods, networks and ports are not skiff's yet, so
-      // they hold what Podman shows for a container without them.
+      // Podman 4.3.1's field set and order; pods are not skiff's yet, so they hold what Podman
+      // shows for a container without one.
       const json = rows.map((r) => ({
         AutoRemove: r.AutoRemove,
         Command: r._command.length > 0 ? r._command : null,
@@ -227,7 +247,7 @@ export const command: CommandSpec = {
         Mounts: r.Mounts,
         Names: [r.Names],
         Namespaces: {},
-        Networks: [],
+        Networks: r._networks,
         Pid: r.Pid,
         Pod: r.Pod,
         PodName: r.PodName,
