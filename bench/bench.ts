@@ -31,8 +31,9 @@ symlinkSync(join(repo, 'node_modules'), join(app, 'node_modules'));
 symlinkSync(join(repo, '.runtime'), join(app, '.runtime'));
 const skiffBin = join(app, 'bin', 'skiff');
 const skiff = [skiffBin, '--root', join(work, 'skiff'), '--runroot', join(work, 'skiff-run')];
-// Its own --tmpdir: the default /run/libpod is shared with every other podman store on the machine.
-const podman = ['podman', '--root', join(work, 'podman'), '--runroot', join(work, 'podman-run'), '--tmpdir', join(work, 'podman-tmp')];
+// Its own --tmpdir: the default /run/libpod is shared with every other podman store on the
+// machine; its own network directory likewise (the default network needs no file).
+const podman = ['podman', '--root', join(work, 'podman'), '--runroot', join(work, 'podman-run'), '--tmpdir', join(work, 'podman-tmp'), '--network-config-dir', join(work, 'podman-networks')];
 // Podman needs rlimits within this machine's hard limits to run containers (DESIGN §6a).
 const podmanConf = join(work, 'containers.conf');
 writeFileSync(podmanConf, readFileSync('/usr/share/containers/containers.conf', 'utf8').replace(/^\[containers\]$/m, '[containers]\ndefault_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]'));
@@ -147,7 +148,7 @@ try {
   if (selected(pullRow)) benchPull(pullRow);
 
   if (!args.includes('--images-only')) {
-    // Containers: both engines with --network none (skiff's only network mode so far).
+    // Containers: both engines with --network none unless the row is about networking.
     const sh = (cmd: string[]) => ['sh', '-c', `${cmd.map(quote).join(' ')} >/dev/null`];
     must([...skiff, 'run', '-d', '--name', 'bench-sleeper', '--network', 'none', 'bench1', 'sleep', '600']);
     must([...podman, 'run', '-d', '--name', 'bench-sleeper', '--network', 'none', 'bench1', 'sleep', '600']);
@@ -175,6 +176,7 @@ try {
         a: ['sh', '-c', `${sh([...skiff, 'create', '--name', 'bench-c', '--network', 'none', 'bench1', 'true'])[2]} && ${sh([...skiff, 'rm', 'bench-c'])[2]}`],
         b: ['sh', '-c', `${sh([...podman, 'create', '--name', 'bench-c', '--network', 'none', 'bench1', 'true'])[2]} && ${sh([...podman, 'rm', 'bench-c'])[2]}`],
       },
+      { name: 'run --rm true (default bridge network)', a: [...skiff, 'run', '--rm', 'bench1', 'true'], b: [...podman, 'run', '--rm', 'bench1', 'true'] },
       { name: 'exec true', a: [...skiff, 'exec', 'bench-sleeper', 'true'], b: [...podman, 'exec', 'bench-sleeper', 'true'] },
       { name: 'ps -a (1 container)', a: [...skiff, 'ps', '-a'], b: [...podman, 'ps', '-a'] },
       { name: 'inspect (container)', a: [...skiff, 'inspect', 'bench-sleeper'], b: [...podman, 'inspect', 'bench-sleeper'] },
@@ -192,6 +194,9 @@ try {
       must([...skiff, 'rm', '-f', 'bench-start']);
       must([...podman, 'rm', '-f', 'bench-start']);
     }
+
+    const throughput = 'published port: GET 256 MiB from 127.0.0.1';
+    if (selected(throughput)) benchThroughput(throughput);
 
     const ps50 = 'ps -a (50 containers)';
     if (selected(ps50)) {
@@ -402,4 +407,37 @@ function memory(title: string, n: number): void {
   console.log(`  ${'RSS'.padEnd(14)} ${mib(s.rss).padStart(10)} ${mib(p.rss).padStart(10)}   ${(s.rss / p.rss).toFixed(2)}`);
   console.log(`  ${'PSS'.padEnd(14)} ${mib(s.pss).padStart(10)} ${mib(p.pss).padStart(10)}   ${(s.pss / p.pss).toFixed(2)}`);
   console.log('');
+}
+
+/**
+ * Loopback throughput through a published port: busybox httpd in a container on the default
+ * bridge network serves a 256 MiB file; curl on the host fetches it from 127.0.0.1. Both engines
+ * forward with netavark's firewall rules in the kernel, so the ratio shows that nothing of
+ * skiff's sits in the data path.
+ */
+function benchThroughput(name: string): void {
+  const dir = join(work, 'www');
+  mkdirSync(dir, { recursive: true });
+  const big = join(dir, 'big');
+  const fd = spawnSync('dd', ['if=/dev/zero', `of=${big}`, 'bs=1M', 'count=256', 'status=none']);
+  if (fd.status !== 0) throw new Error('dd failed');
+  const ports = { skiff: 48321, podman: 48322 };
+  for (const [engine, cmd] of [['skiff', skiff], ['podman', podman]] as const) {
+    must([...cmd, 'run', '-d', '--name', 'bench-www', '-p', `127.0.0.1:${ports[engine]}:80`, '-v', `${dir}:/www:ro`, 'bench1', 'httpd', '-f', '-p', '80', '-h', '/www']);
+  }
+  // Until both answer (bounded: 5 s).
+  for (const port of Object.values(ports)) {
+    for (let i = 0; i < 50 && spawnSync('curl', ['-s', '-o', '/dev/null', '-r', '0-0', `http://127.0.0.1:${port}/big`]).status !== 0; i++) spawnSync('sleep', ['0.1']);
+  }
+  try {
+    bench({
+      name,
+      a: ['curl', '-s', '-f', '-o', '/dev/null', `http://127.0.0.1:${ports.skiff}/big`],
+      b: ['curl', '-s', '-f', '-o', '/dev/null', `http://127.0.0.1:${ports.podman}/big`],
+      runs: Math.min(runs, 9),
+    });
+  } finally {
+    for (const cmd of [skiff, podman]) spawnSync(cmd[0] as string, [...cmd.slice(1), 'rm', '-f', '-t', '0', 'bench-www'], { env, stdio: 'ignore' });
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -6,6 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileLock } from '../util/lock.ts';
 import { SkiffError } from '../util/errors.ts';
 import type { PortMapping } from './ports.ts';
 import type { Network, NetworkAttachment, NetworkStatus } from './types.ts';
@@ -60,8 +62,17 @@ export function netavarkOptions(c: { id: string; name: string; ports: readonly P
   };
 }
 
+/**
+ * One netavark at a time per configuration directory, as Podman runs it under its
+ * netavark.lock: a teardown that finds a bridge empty and removes it must not meet a setup
+ * that is attaching a new container to it, and aardvark-dns's files have one writer.
+ */
 async function runNetavark(nv: Netavark, command: 'setup' | 'teardown', netns: string, options: NetavarkOptions): Promise<string> {
   mkdirSync(nv.configDir, { recursive: true, mode: 0o700 });
+  return new FileLock(join(nv.configDir, 'netavark.lock')).with(() => runNetavarkLocked(nv, command, netns, options), { timeoutMs: 120_000 });
+}
+
+async function runNetavarkLocked(nv: Netavark, command: 'setup' | 'teardown', netns: string, options: NetavarkOptions): Promise<string> {
   const args = ['--config', nv.configDir, '--rootless=false', ...(nv.aardvark ? [`--aardvark-binary=${nv.aardvark}`] : []), command, netns];
   const env: NodeJS.ProcessEnv = { ...process.env, ...(nv.dnsPort !== 53 ? { NETAVARK_DNS_PORT: String(nv.dnsPort) } : {}) };
   const child = spawn(nv.binary, args, { stdio: ['pipe', 'pipe', 'pipe'], env });

@@ -364,6 +364,23 @@ describe('bridge networks (root)', () => {
     assert.ok(eventually(() => processes(new RegExp(`aardvark-dns --config ${sb.runroot}/networks`)).length === 0));
   });
 
+  it('containers started at once on one network get addresses of their own, and all of it goes with them', async () => {
+    sb.ok(['network', 'create', '--subnet', '10.242.0.0/24', 'busy']);
+    const starts = Array.from({ length: 6 }, (_, i) =>
+      new Promise<number>((resolve) => {
+        const child = spawn(SKIFF, sb.args(['run', '-d', '--name', `busy${i}`, '--network', 'busy', 'localhost/busybox', 'sleep', '600']), { stdio: 'ignore' });
+        child.on('close', (code) => resolve(code ?? -1));
+      }),
+    );
+    assert.deepEqual(await Promise.all(starts), [0, 0, 0, 0, 0, 0]);
+    const ips = Array.from({ length: 6 }, (_, i) => sb.ok(['inspect', '--format', '{{.NetworkSettings.Networks.busy.IPAddress}}', `busy${i}`]).trim());
+    assert.equal(new Set(ips).size, 6, ips.join(' '));
+    for (const ip of ips) assert.match(ip, /^10\.242\.0\.\d+$/);
+    sb.ok(['rm', '-f', '-t0', ...Array.from({ length: 6 }, (_, i) => `busy${i}`)]);
+    sb.ok(['network', 'rm', 'busy']);
+    assert.deepEqual(hostState(), baseline);
+  });
+
   it('macvlan: a container on a parent interface of this host, with its own address', () => {
     // A veth pair of the test's own as the parent (this kernel has no dummy interfaces).
     assert.equal(run('ip', ['link', 'add', 'skiffmv0', 'type', 'veth', 'peer', 'name', 'skiffmv1']).code, 0);
