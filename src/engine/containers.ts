@@ -871,7 +871,7 @@ async function withNetwork(spec: ContainerSpec, o: { rootlessDefault: boolean; e
     const { ports: _dropped, ...rest } = out;
     return rest;
   }
-  const { assignHostPorts } = await import('../network/rootless.ts');
+  const { assignHostPorts } = await import('../network/host-ports.ts');
   ports = await assignHostPorts(ports);
   return { ...out, ports };
 }

@@ -11,8 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
-import { createSocket } from 'node:dgram';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '../util/errors.ts';
@@ -28,51 +27,6 @@ export function defaultRootlessNetwork(): RootlessNetwork | undefined {
   if (findExecutable('pasta')) return 'pasta';
   if (findExecutable('slirp4netns')) return 'slirp4netns';
   return undefined;
-}
-
-/** Gives a port mapping without a host port a free one (on its address); skiff does it at create, so inspect shows it. */
-export async function assignHostPorts(ports: readonly PortMapping[]): Promise<PortMapping[]> {
-  const out: PortMapping[] = [];
-  for (const p of ports) {
-    if (p.hostPort !== 0) {
-      out.push(p);
-      continue;
-    }
-    let start = 0;
-    for (let attempt = 0; attempt < 20 && start === 0; attempt++) {
-      const first = await tryBind(p.hostIP, p.protocol, 0);
-      let all = first !== 0;
-      for (let i = 1; i < p.range && all; i++) all = first + i <= 65535 && (await tryBind(p.hostIP, p.protocol, first + i)) !== 0;
-      if (all) start = first;
-    }
-    if (start === 0) throw new SkiffError('io', `no ${p.range} free consecutive host ports for container port ${p.containerPort}/${p.protocol}`);
-    out.push({ ...p, hostPort: start });
-  }
-  return out;
-}
-
-/**
- * Binds `port` (0: any) on the address and lets it go again: the port bound, or 0 when it is
- * taken.
- */
-function tryBind(ip: string, protocol: 'tcp' | 'udp', port: number): Promise<number> {
-  return new Promise((resolve) => {
-    if (protocol === 'udp') {
-      const s = createSocket(ip.includes(':') ? 'udp6' : 'udp4');
-      s.once('error', () => resolve(0));
-      s.bind(port, ip || undefined, () => {
-        const bound = s.address().port;
-        s.close(() => resolve(bound));
-      });
-      return;
-    }
-    const srv = createServer();
-    srv.once('error', () => resolve(0));
-    srv.listen(port, ip || undefined, () => {
-      const addr = srv.address();
-      srv.close(() => resolve(typeof addr === 'object' && addr ? addr.port : 0));
-    });
-  });
 }
 
 const PID_FILE = 'network.pid';
