@@ -9,6 +9,7 @@ import { buildHosts, buildResolvConf, type HostsEntry, parseAddHost, parseHostsF
 import { NAMESERVER, SLIRP_ADDRESS } from '../network/files.ts';
 import { parseCIDR, parseIP } from '../network/ip.ts';
 import type { JoinedNetwork } from '../network/netavark.ts';
+import type { ContainerSpec } from '../runtime/spec/types.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import type { ContainerPaths } from './paths.ts';
 
@@ -39,23 +40,38 @@ function hostResolvConf(): string {
   return main;
 }
 
-export function writeContainerFiles(c: ContainerRecord, p: ContainerPaths, joined: readonly JoinedNetwork[] | undefined): void {
+/**
+ * The network whose files a container gets: its own, or, when it joins another container's
+ * network namespace (`--network container:ID`), that container's, whose addresses go with
+ * that container's names.
+ */
+export interface SharedNetwork {
+  readonly mode: ContainerSpec['network']['mode'];
+  readonly joined: readonly JoinedNetwork[] | undefined;
+  readonly names: readonly string[];
+}
+
+export function writeContainerFiles(c: ContainerRecord, p: ContainerPaths, joined: readonly JoinedNetwork[] | undefined, shared?: SharedNetwork): void {
   const spec = c.spec;
   const hostname = spec.hostname ?? c.id.slice(0, 12);
   writeFileSync(p.hostname, hostname);
-  const mode = spec.network.mode;
+  const own = [hostname, c.name];
+  const mode = shared?.mode ?? spec.network.mode;
+  const addresses = shared ? shared.joined : joined;
 
   if (spec.noHosts) rmSync(p.hosts, { force: true });
   else {
-    const names = [hostname, c.name];
+    const names = shared?.names ?? own;
     let container: HostsEntry[] = [];
     let hostIP: string | undefined = hostAddress();
     if (mode === 'bridge') {
-      container = (joined ?? []).flatMap((j) => j.ips.map((ip) => ({ ip, names })));
-      const gateway = (joined ?? []).flatMap((j) => (j.network.subnets ?? []).flatMap((s) => (s.gateway && parseIP(s.gateway)?.family === 4 ? [s.gateway] : [])))[0];
+      container = (addresses ?? []).flatMap((j) => j.ips.map((ip) => ({ ip, names })));
+      const gateway = (addresses ?? []).flatMap((j) => (j.network.subnets ?? []).flatMap((s) => (s.gateway && parseIP(s.gateway)?.family === 4 ? [s.gateway] : [])))[0];
       hostIP = gateway ?? hostIP;
     } else if (mode === 'slirp4netns') container = [{ ip: SLIRP_ADDRESS, names }];
-    else if (mode !== 'host') container = [{ ip: '127.0.0.1', names }];
+    else if (mode !== 'host' && !shared) container = [{ ip: '127.0.0.1', names }];
+    // A container in another's namespace is itself on that namespace's loopback (Podman's entry).
+    if (shared) container.push({ ip: '127.0.0.1', names: own });
     // pasta gives the container the host's own address: it cannot name the host apart.
     if (mode === 'pasta') hostIP = undefined;
     const text = buildHosts({
@@ -74,7 +90,7 @@ export function writeContainerFiles(c: ContainerRecord, p: ContainerPaths, joine
     const networkSearches: string[] = [];
     let ipv6 = false;
     if (mode === 'bridge') {
-      for (const j of joined ?? []) {
+      for (const j of addresses ?? []) {
         ipv6 ||= j.network.ipv6_enabled;
         if (!j.network.dns_enabled || j.network.driver !== 'bridge') continue;
         const gw = (j.network.subnets ?? []).find((s) => s.gateway && parseCIDR(s.subnet)?.subnet.family === 4)?.gateway;

@@ -171,7 +171,7 @@ export function inspectContainer(engine: Engine, c: ContainerRecord, opts: { siz
       Binds: binds,
       CgroupManager: engine.config.cgroupManager,
       LogConfig: { Type: c.spec.logDriver, Config: null, Path: c.spec.logDriver === 'k8s-file' ? p.log : '', Tag: '', Size: c.spec.logMaxSize ? String(c.spec.logMaxSize) : '0B' },
-      NetworkMode: c.spec.network.mode === 'path' ? `ns:${c.spec.network.path}` : c.spec.network.mode,
+      NetworkMode: nsMode(c.spec.network, 'network'),
       PortBindings: portBindings(c.spec.ports ?? []),
       RestartPolicy: { Name: c.spec.restartPolicy?.name ?? '', MaximumRetryCount: c.spec.restartPolicy?.maxRetries ?? 0 },
       AutoRemove: c.spec.remove,

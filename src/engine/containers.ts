@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ImageConfig } from '../image/types.ts';
 import type { JoinedNetwork } from '../network/netavark.ts';
-import type { ContainerSecret, ContainerSpec, SpecContext } from '../runtime/spec/types.ts';
+import type { ContainerSecret, ContainerSpec, NamespaceMode, SpecContext } from '../runtime/spec/types.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
 import { type ContainerRecord, type ContainerState, ContainerStore } from '../state/containers.ts';
@@ -23,7 +23,7 @@ import { buildContainerSpec, type CreateFlags, generateName, planVolumeMounts, v
 import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUserns } from './userns.ts';
 import { anonymousVolumeName } from './volumes.ts';
 import { pinsNetns } from '../network/files.ts';
-import { writeContainerFiles } from './container-files.ts';
+import { type SharedNetwork, writeContainerFiles } from './container-files.ts';
 import { parseNetworkFlags } from '../network/flags.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
@@ -128,13 +128,80 @@ export class ContainerService {
     return c;
   }
 
+  /**
+   * `--network|--ipc|--pid|--uts container:NAME`: the container named, by its full ID, so that a
+   * rename or a name reused later cannot change which one is joined.
+   */
+  #withContainerRefs(spec: ContainerSpec): ContainerSpec {
+    const kinds = { network: 'net', ipc: 'ipc', pid: 'pid', uts: 'uts' } as const;
+    const out: Record<string, NamespaceMode> = {};
+    for (const [kind, word] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
+      const mode = spec[kind];
+      if (mode.mode !== 'path' || !mode.path.startsWith('container:')) continue;
+      const name = mode.path.slice('container:'.length);
+      const dep = this.find(name);
+      if (!dep) throw new SkiffError('no-such-object', `looking up container to share ${word} namespace with: no container with name or ID "${name}" found: no such container`);
+      out[kind] = { mode: 'path', path: `container:${dep.id}` };
+    }
+    return { ...spec, ...out };
+  }
+
+  /** Containers whose namespaces are another's (`container:ID`): they depend on it. */
+  dependencies(c: ContainerRecord): string[] {
+    const ids = new Set<string>();
+    for (const m of [c.spec.network, c.spec.ipc, c.spec.pid, c.spec.uts]) if (m.mode === 'path' && m.path.startsWith('container:')) ids.add(m.path.slice('container:'.length));
+    return [...ids];
+  }
+
+  /** The containers that join a namespace of `c`'s. */
+  dependents(c: ContainerRecord): string[] {
+    return this.records.list().filter((o) => o.id !== c.id && this.dependencies(o).includes(c.id)).map((o) => o.id);
+  }
+
+  /**
+   * The namespaces of `container:ID` as paths the runtime can join: those of the other
+   * container's process, which must run (Podman starts it first, and so does skiff's start).
+   */
+  #joinedNamespaces(spec: ContainerSpec): ContainerSpec {
+    const kinds = { network: 'net', ipc: 'ipc', pid: 'pid', uts: 'uts' } as const;
+    const out: Record<string, NamespaceMode> = {};
+    for (const [kind, ns] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
+      const mode = spec[kind];
+      if (mode.mode !== 'path' || !mode.path.startsWith('container:')) continue;
+      const id = mode.path.slice('container:'.length);
+      const dep = this.records.get(id);
+      const cur = dep ? this.sync(dep) : undefined;
+      if (!cur || cur.state.status !== 'running' || cur.state.pid <= 0) {
+        throw new SkiffError('invalid-argument', `cannot join the ${ns} namespace of container ${id}: it is not running: container state improper`);
+      }
+      out[kind] = { mode: 'path', path: `/proc/${cur.state.pid}/ns/${ns}` };
+    }
+    return { ...spec, ...out };
+  }
+
+  /** For `--network container:ID`: the network of that container, whose files this one gets. */
+  async #sharedNetwork(c: ContainerRecord): Promise<SharedNetwork | undefined> {
+    const m = c.spec.network;
+    if (m.mode !== 'path' || !m.path.startsWith('container:')) return undefined;
+    const dep = this.records.get(m.path.slice('container:'.length));
+    if (!dep) return undefined;
+    const names = [dep.spec.hostname ?? dep.id.slice(0, 12), dep.name];
+    if (dep.spec.network.mode !== 'bridge') return { mode: dep.spec.network.mode, joined: undefined, names };
+    const rec = (await this.#engine.networks()).record(this.paths(dep.id));
+    const joined = Object.entries(rec?.options.networks ?? {}).flatMap(([name, o]) => {
+      const network = rec?.options.network_info[name];
+      return network ? [{ network, attachment: { network: name, aliases: o.aliases ?? [], staticIPs: [], interfaceName: o.interface_name }, ips: o.static_ips ?? [] }] : [];
+    });
+    return { mode: 'bridge', joined, names };
+  }
+
   /** `create`: records the container and its filesystem; nothing runs yet. */
   async create(flags: CreateFlags, image: ImageRecord, imageName: string, command: readonly string[], warn: (line: string) => void = () => {}): Promise<ContainerRecord> {
     const store = this.#engine.store;
     if (flags.name !== undefined) validateName(flags.name, 'running container create option: ');
     const name = flags.name ?? generateName((n) => this.records.nameTaken(n));
     const intent = parseNetworkFlags(flags);
-    let spec = buildContainerSpec(flags, { imageId: image.id, imageName, command }, name, intent);
+    let spec = this.#withContainerRefs(buildContainerSpec(flags, { imageId: image.id, imageName, command }, name, intent));
     if (!this.#engine.containerCgroups()) spec = withoutResources(spec, warn);
     const userns = resolveUserns(flags, currentUsernsContext(autoAllocations(this.records.list().map((r) => r.spec))));
     if (userns) {
@@ -312,10 +379,10 @@ export class ContainerService {
     await resolveWorkdir(c, rootfs, imageConfig.config?.WorkingDir, imageConfig.config?.User);
     await addUserEntries(c, rootfs, c.spec.user ?? imageConfig.config?.User ?? '', c.spec.workdir || imageConfig.config?.WorkingDir || '/');
     await mountShm(p.shm, c.spec.shmSize);
-    writeContainerFiles(c, p, net.joined);
+    writeContainerFiles(c, p, net.joined, await this.#sharedNetwork(c));
     const { generateSpec } = await import('../runtime/spec/generate.ts');
     const { hostSpecContext } = await import('./host.ts');
-    let cspec = c.spec;
+    let cspec = this.#joinedNamespaces(c.spec);
     if (cspec.mounts.some((m) => m.type === 'volume' || m.options.includes('U') || m.options.includes('O'))) {
       const { resolveExecUser } = await import('../runtime/spec/user.ts');
       const user = resolveExecUser(cspec.user ?? imageConfig.config?.User ?? '', { rootfs });
@@ -361,6 +428,12 @@ export class ContainerService {
     if (cur.state.status === 'exited' || cur.state.status === 'stopped') {
       await this.cleanupLocked(cur, { remove: false });
       cur = this.records.get(cur.id) ?? cur;
+    }
+    // The containers whose namespaces it joins run first, as Podman starts them.
+    for (const id of this.dependencies(cur)) {
+      const dep = this.records.get(id);
+      if (!dep) throw new SkiffError('no-such-object', `container ${id}, whose namespaces ${cur.name} joins, no longer exists`);
+      if (this.sync(dep).state.status !== 'running') await this.start(dep);
     }
     if (cur.state.status === 'configured' || cur.state.status === 'exited' || cur.state.status === 'stopped') cur = await this.init(cur);
     if (beforeStart) await beforeStart();
@@ -573,6 +646,10 @@ export class ContainerService {
    * `volumes`, also removes its anonymous volumes that no other container uses.
    */
   async remove(c: ContainerRecord, opts: { force?: boolean; timeout?: number; volumes?: boolean; warn?: (message: string) => void } = {}): Promise<void> {
+    const dependents = this.dependents(c);
+    if (dependents.length > 0) {
+      throw new SkiffError('in-use', `container ${c.id} has dependent containers which must be removed before it: ${dependents.join(', ')}: container already exists`);
+    }
     await this.lock(c.id).with(async () => {
       let cur = this.records.get(c.id);
       if (!cur) return;

@@ -381,6 +381,31 @@ describe('bridge networks (root)', () => {
     assert.deepEqual(hostState(), baseline);
   });
 
+  it('--network container:NAME joins another container\'s namespace: its address, its names in /etc/hosts, and it starts first', () => {
+    for (const e of [sb, podman] as const) e.ok(['run', '-d', '--name', 'host1', 'localhost/busybox', 'sleep', '600']);
+    const show = ['run', '--rm', '--network', 'container:host1', 'localhost/busybox', 'sh', '-c', 'ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; cat /etc/hosts /etc/resolv.conf'];
+    const mine = sb.ok(show);
+    assert.equal(mine.split('\n')[0], `inet ${sb.ok(['inspect', '--format', '{{.NetworkSettings.IPAddress}}', 'host1']).trim()}`);
+    assert.equal(scrub(mine), scrub(podman.ok(show)));
+    const id = sb.ok(['inspect', '--format', '{{.Id}}', 'host1']).trim();
+    sb.ok(['create', '--name', 'guest', '--network', 'container:host1', 'localhost/busybox', 'true']);
+    podman.ok(['create', '--name', 'guest', '--network', 'container:host1', 'localhost/busybox', 'true']);
+    assert.equal(sb.ok(['inspect', '--format', '{{.HostConfig.NetworkMode}}', 'guest']), `container:${id}\n`);
+    const rm = sb.skiff(['rm', '-f', 'host1']);
+    const theirs = podman.run(['rm', '-f', 'host1']);
+    assert.equal(rm.code, theirs.code);
+    assert.equal(scrub(rm.stderr), scrub(theirs.stderr));
+    sb.ok(['stop', '-t0', 'host1']);
+    sb.ok(['start', 'guest']);
+    assert.equal(sb.ok(['inspect', '--format', '{{.State.Status}}', 'host1']), 'running\n');
+    for (const e of [sb, podman] as const) {
+      e.ok(['rm', '-f', '-t0', 'guest']);
+      e.ok(['rm', '-f', '-t0', 'host1']);
+    }
+    const missing = ['create', '--network', 'container:nosuch', 'localhost/busybox', 'true'];
+    assert.equal(sb.skiff(missing).stderr, podman.run(missing).stderr);
+  });
+
   it('macvlan: a container on a parent interface of this host, with its own address', () => {
     // A veth pair of the test's own as the parent (this kernel has no dummy interfaces).
     assert.equal(run('ip', ['link', 'add', 'skiffmv0', 'type', 'veth', 'peer', 'name', 'skiffmv1']).code, 0);
