@@ -179,6 +179,32 @@ export class ContainerService {
     return { ...spec, ...out };
   }
 
+  /**
+   * Startup recovery of bridge networks: a container that does not run but whose network is
+   * still set up (its network.json is there) while nobody handles it (its lock is free) was left
+   * so by a skiff killed between setup and start, or a conmon killed before its cleanup. Its
+   * cleanup runs now: netavark's teardown, the leases, the namespace, the runtime's container.
+   */
+  async #recoverNetworks(except: string): Promise<void> {
+    const { NETWORK_FILE } = await import('./networks.ts');
+    for (const c of this.records.list()) {
+      if (c.id === except || c.spec.network.mode !== 'bridge' || c.state.status === 'running' || c.state.status === 'paused') continue;
+      if (!existsSync(join(this.paths(c.id).runDir, NETWORK_FILE))) continue;
+      const lock = this.lock(c.id);
+      try {
+        await lock.acquire(0);
+      } catch {
+        continue; // in hand: some skiff is starting or cleaning it up right now
+      }
+      try {
+        const cur = this.sync(this.records.get(c.id) ?? c);
+        if (cur.state.status !== 'running' && cur.state.status !== 'paused') await this.cleanupLocked(cur, { remove: false });
+      } finally {
+        lock.release();
+      }
+    }
+  }
+
   /** For `--network container:ID`: the network of that container, whose files this one gets. */
   async #sharedNetwork(c: ContainerRecord): Promise<SharedNetwork | undefined> {
     const m = c.spec.network;
@@ -308,8 +334,10 @@ export class ContainerService {
     try {
       if (net === 'bridge') {
         const [networks, { createNetns, pinNetns }, { reservePorts }] = await Promise.all([engine.networks(), import('../network/netns.ts'), import('../network/reserve.ts')]);
-        // A start cut short (skiff killed) left its network set up: undo it first.
+        // A start cut short (skiff killed) left its network set up: undo it first, and the same
+        // for any other container so left behind.
         if (networks.record(p)) await networks.teardown(c, p);
+        await this.#recoverNetworks(c.id);
         held = reservePorts(c.spec.ports ?? []);
         const plan = networks.plan(c, p);
         joined = plan.joined;

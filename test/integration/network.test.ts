@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
@@ -404,6 +404,33 @@ describe('bridge networks (root)', () => {
     }
     const missing = ['create', '--network', 'container:nosuch', 'localhost/busybox', 'true'];
     assert.equal(sb.skiff(missing).stderr, podman.run(missing).stderr);
+  });
+
+  it('a skiff killed after netavark\'s setup leaves nothing the next start does not clean up', async () => {
+    // A netavark that sets up, says so, then hangs: skiff is killed while it waits.
+    const helpers = join(sb.dir, 'slow-helpers');
+    mkdirSync(helpers, { recursive: true });
+    const done = join(helpers, 'setup-done');
+    writeFileSync(
+      join(helpers, 'netavark'),
+      `#!/bin/sh\nfor a; do last="$a"; done\ncase " $* " in *" setup "*) /usr/lib/podman/netavark "$@" || exit $?; echo $$ > ${done}; exec sleep 30 ;; esac\nexec /usr/lib/podman/netavark "$@"\n`,
+      { mode: 0o755 },
+    );
+    symlinkSync('/usr/lib/podman/aardvark-dns', join(helpers, 'aardvark-dns'));
+    const conf = join(sb.dir, 'slow.conf');
+    writeFileSync(conf, `${readFileSync(podman.env.CONTAINERS_CONF as string, 'utf8')}\n`.replace(/^\[engine\]$/m, `[engine]\nhelper_binaries_dir = ["${helpers}"]`));
+    const child = spawn(SKIFF, sb.args(['run', '-d', '--name', 'cut', '-p', '127.0.0.1::80', 'localhost/busybox', 'sleep', '600']), { stdio: 'ignore', env: { ...process.env, CONTAINERS_CONF: conf } });
+    assert.ok(eventually(() => existsSync(done)), 'netavark setup never ran');
+    child.kill('SIGKILL');
+    process.kill(Number(readFileSync(done, 'utf8')), 'SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.notDeepEqual(hostState(), baseline);
+    // The next start of another container cleans it up.
+    sb.ok(['run', '--rm', 'localhost/busybox', 'true']);
+    assert.deepEqual(hostState(), baseline);
+    assert.match(sb.ok(['ps', '-a', '--filter', 'name=cut', '--format', '{{.Status}}']), /^(Created|Exited)/);
+    sb.ok(['rm', '-f', 'cut']);
+    assert.deepEqual(hostState(), baseline);
   });
 
   it('macvlan: a container on a parent interface of this host, with its own address', () => {
