@@ -142,6 +142,8 @@ export function systemInfo(engine: Engine): Record<string, unknown> {
       kernel: release(),
       memFree: freemem(),
       memTotal: totalmem(),
+      // Rootless containers have no bridge networks yet: their user-mode helper stands in.
+      networkBackend: cfg.rootless ? (findExecutable('pasta') ? 'pasta' : 'slirp4netns') : 'netavark',
       ociRuntime: { name: cfg.runtime.split('/').at(-1), path: runtimePath ?? '', version: versionOf(runtimePath) },
       os: 'linux',
       security: {
