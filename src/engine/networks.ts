@@ -240,6 +240,18 @@ export class NetworkService {
   }
 
   /**
+   * Runs `fn` on a container (by name or ID) and a network (by name or ID) with the
+   * container's lock held, for connect and disconnect. The container is looked up first:
+   * Podman names a missing container before a missing network.
+   */
+  async withContainer(containerName: string, networkName: string, fn: (c: ContainerRecord, net: Network) => Promise<void>): Promise<void> {
+    const containers = this.#engine.containers;
+    const c = containers.resolve(containerName);
+    const net = this.resolve(networkName);
+    await containers.lock(c.id).with(async () => fn(containers.sync(containers.records.get(c.id) ?? c), net));
+  }
+
+  /**
    * Joins a network: recorded for the next start, and set up at once when the container
    * runs. The caller holds the container's lock.
    */

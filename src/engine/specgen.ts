@@ -7,10 +7,10 @@ import { readFileSync } from 'node:fs';
 import type { ContainerSpec, DeviceSpec, MountSpec, NamespaceMode, RestartPolicy, UlimitSpec } from '../runtime/spec/types.ts';
 import { errnoCode, SkiffError } from '../util/errors.ts';
 import { parsePublish } from '../network/publish.ts';
-import { type NetworkIntent, parseExpose, parseNetworkFlags } from '../network/flags.ts';
+import { type NetworkFlags, type NetworkIntent, parseExpose, parseNetworkFlags } from '../network/flags.ts';
 
-/** Raw flag values as the CLI parsed them (names as Podman's flags). */
-export interface CreateFlags {
+/** Raw flag values as the CLI parsed them (names as Podman's flags); the network ones are src/network/flags.ts's. */
+export interface CreateFlags extends NetworkFlags {
   readonly name?: string;
   readonly env: readonly string[];
   readonly envFile: readonly string[];
@@ -48,17 +48,6 @@ export interface CreateFlags {
   readonly initPath?: string;
   readonly stopSignal?: string;
   readonly stopTimeout?: number;
-  /** --network values (and the hidden --net's), in order. */
-  readonly network: readonly string[];
-  readonly ip?: string;
-  readonly ip6?: string;
-  readonly macAddress?: string;
-  readonly networkAlias: readonly string[];
-  readonly dns: readonly string[];
-  readonly dnsSearch: readonly string[];
-  readonly dnsOption: readonly string[];
-  readonly addHost: readonly string[];
-  readonly noHosts: boolean;
   readonly expose: readonly string[];
   readonly publishAll: boolean;
   readonly ipc?: string;

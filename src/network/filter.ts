@@ -4,17 +4,11 @@
  * all match; several values of one key match when any does, except labels, which must all.
  */
 import { SkiffError } from '../util/errors.ts';
+import { labelMatches, nameRegexps } from '../util/filters.ts';
 import { parseUntil } from '../util/time.ts';
 import type { Network } from './types.ts';
 
 export type NetworkFilter = (n: Network, used: ReadonlySet<string>) => boolean;
-
-function labelMatches(labels: Readonly<Record<string, string>>, want: string): boolean {
-  const eq = want.indexOf('=');
-  if (eq < 0) return want in labels;
-  const key = want.slice(0, eq);
-  return key in labels && labels[key] === want.slice(eq + 1);
-}
 
 function createdMs(n: Network): number {
   const t = Date.parse(n.created);
@@ -36,13 +30,7 @@ export function networkFilter(specs: readonly string[], opts: { keys?: readonly 
   for (const [key, values] of byKey) {
     switch (key) {
       case 'name': {
-        const res = values.map((v) => {
-          try {
-            return new RegExp(v);
-          } catch {
-            throw new SkiffError('invalid-argument', `invalid name filter "${v}": not a valid regular expression`);
-          }
-        });
+        const res = nameRegexps(values);
         tests.push((n) => res.some((re) => re.test(n.name)));
         break;
       }

@@ -19,6 +19,7 @@ export interface NetworkRequest {
 }
 
 export interface NetworkFlags {
+  /** --network values (and the hidden --net's), in order. */
   readonly network: readonly string[];
   readonly ip?: string;
   readonly ip6?: string;

@@ -4,17 +4,11 @@
  * match when any does, except `label`, where every label given must be present.
  */
 import { SkiffError } from '../util/errors.ts';
+import { labelMatches, nameRegexps } from '../util/filters.ts';
 import { parseUntil } from '../util/time.ts';
 import type { VolumeRecord } from './store.ts';
 
 export type VolumeFilter = (v: VolumeRecord, used: ReadonlySet<string>) => boolean;
-
-function labelMatches(labels: Readonly<Record<string, string>>, want: string): boolean {
-  const eq = want.indexOf('=');
-  if (eq < 0) return want in labels;
-  const key = want.slice(0, eq);
-  return key in labels && labels[key] === want.slice(eq + 1);
-}
 
 /** Builds one predicate from `KEY=VALUE` strings; `keys` limits the keys allowed (prune takes fewer). */
 export function volumeFilter(specs: readonly string[], keys: readonly string[] = ['name', 'driver', 'scope', 'label', 'opt', 'until', 'dangling']): VolumeFilter {
@@ -29,13 +23,7 @@ export function volumeFilter(specs: readonly string[], keys: readonly string[] =
   for (const [key, values] of byKey) {
     switch (key) {
       case 'name': {
-        const res = values.map((v) => {
-          try {
-            return new RegExp(v);
-          } catch {
-            throw new SkiffError('invalid-argument', `invalid name filter "${v}": not a valid regular expression`);
-          }
-        });
+        const res = nameRegexps(values);
         tests.push((v) => res.some((re) => re.test(v.name)));
         break;
       }

@@ -24,14 +24,8 @@ export const command: CommandSpec = {
       ips.push(v);
     }
     const mac = ctx.changed.has('mac-address') ? parseMac(ctx.flags['mac-address'] as string) : undefined;
-    const engine = await ctx.engine();
-    const networks = await engine.networks();
-    // The container first: Podman names a missing container before a missing network.
-    const c = engine.containers.resolve(ctrName);
-    const net = networks.resolve(netName);
-    await engine.containers.lock(c.id).with(async () => {
-      const cur = engine.containers.sync(engine.containers.records.get(c.id) ?? c);
-      await networks.connect(cur, net, { name: net.name, aliases: ctx.flags.alias as string[], staticIPs: ips, ...(mac ? { staticMac: mac } : {}) });
-    });
+    const networks = await (await ctx.engine()).networks();
+    const aliases = ctx.flags.alias as string[];
+    await networks.withContainer(ctrName, netName, (c, net) => networks.connect(c, net, { name: net.name, aliases, staticIPs: ips, ...(mac ? { staticMac: mac } : {}) }));
   },
 };
