@@ -59,15 +59,15 @@ export const command: CommandSpec = {
       throw new SkiffError('invalid-argument', `invalid type "${type}": must be "image", "container", "pod", "network", "volume", or "all"`);
     }
     const { inspectContainer } = await import('../engine/container-inspect.ts');
-    // Networks are looked for only when some name is nothing else: their code loads then.
-    const other = (n: string) => engine.containers.find(n) || engine.images.find(n) || engine.volumes.records.get(n);
-    const wantNetworks = type === 'network' || (type === 'all' && ctx.args.some((n) => !other(n)));
-    const networks = wantNetworks ? await engine.networks() : undefined;
-    const { templateView } = wantNetworks ? await import('./network/view.ts') : { templateView: (n: Network) => n };
-    const networkIds = new Set<unknown>(networks?.list() ?? []);
     const size = ctx.flags.size as boolean;
     const names = ctx.flags.latest ? [engine.containers.latest().id] : ctx.args;
     if (names.length === 0) throw new SkiffError('bad-arguments', 'no names or ids specified');
+    // Networks are looked for only when some name is nothing else: their code loads then.
+    const other = (n: string) => engine.containers.find(n) || engine.images.find(n) || engine.volumes.records.get(n);
+    const wantNetworks = type === 'network' || (type === 'all' && names.some((n) => !other(n)));
+    const networks = wantNetworks ? await engine.networks() : undefined;
+    const { templateView } = wantNetworks ? await import('./network/view.ts') : { templateView: (n: Network) => n };
+    const networkIds = new Set<unknown>(networks?.list() ?? []);
     return printInspect(
       ctx,
       names,

@@ -30,8 +30,8 @@ function hostAddress(): string | undefined {
 }
 
 /**
- * The host's resolver configuration. When it names only a local stub resolver
- * (systemd-resolved's 127.0.0.53), the file with the real upstream servers, as Podman reads it.
+ * The host's resolver configuration. When it names only a resolver on the host's loopback
+ * (systemd-resolved's 127.0.0.53), the file with the upstream servers, as Podman reads it.
  */
 function hostResolvConf(): string {
   const main = readText('/etc/resolv.conf') ?? '';

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import type { ImageRecord } from '../image/store.ts';
 import type { ImageConfig } from '../image/types.ts';
 import type { JoinedNetwork } from '../network/netavark.ts';
+import type { NetworkService } from './networks.ts';
 import type { ContainerSecret, ContainerSpec, NamespaceMode, SpecContext } from '../runtime/spec/types.ts';
 import { processAlive } from '../runtime/exitfile.ts';
 import { runtimeStatusSync } from '../runtime/oci.ts';
@@ -24,7 +25,7 @@ import { autoAllocations, currentUsernsContext, needsShiftedRootfs, resolveUsern
 import { anonymousVolumeName } from './volumes.ts';
 import { pinsNetns } from '../network/files.ts';
 import { type SharedNetwork, writeContainerFiles } from './container-files.ts';
-import { parseNetworkFlags } from '../network/flags.ts';
+import { parseExpose, parseNetworkFlags } from '../network/flags.ts';
 import { validateVolumeName } from '../volume/options.ts';
 import { randomHex } from '../util/random.ts';
 
@@ -133,14 +134,10 @@ export class ContainerService {
    * rename or a name reused later cannot change which one is joined.
    */
   #withContainerRefs(spec: ContainerSpec): ContainerSpec {
-    const kinds = { network: 'net', ipc: 'ipc', pid: 'pid', uts: 'uts' } as const;
     const out: Record<string, NamespaceMode> = {};
-    for (const [kind, word] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
-      const mode = spec[kind];
-      if (mode.mode !== 'path' || !mode.path.startsWith('container:')) continue;
-      const name = mode.path.slice('container:'.length);
-      const dep = this.find(name);
-      if (!dep) throw new SkiffError('no-such-object', `looking up container to share ${word} namespace with: no container with name or ID "${name}" found: no such container`);
+    for (const { kind, ns, ref } of containerRefs(spec)) {
+      const dep = this.find(ref);
+      if (!dep) throw new SkiffError('no-such-object', `looking up container to share ${ns} namespace with: no container with name or ID "${ref}" found: no such container`);
       out[kind] = { mode: 'path', path: `container:${dep.id}` };
     }
     return { ...spec, ...out };
@@ -148,14 +145,12 @@ export class ContainerService {
 
   /** Containers whose namespaces are another's (`container:ID`): they depend on it. */
   dependencies(c: ContainerRecord): string[] {
-    const ids = new Set<string>();
-    for (const m of [c.spec.network, c.spec.ipc, c.spec.pid, c.spec.uts]) if (m.mode === 'path' && m.path.startsWith('container:')) ids.add(m.path.slice('container:'.length));
-    return [...ids];
+    return [...new Set(containerRefs(c.spec).map((r) => r.ref))];
   }
 
   /** The containers that join a namespace of `c`'s. */
   dependents(c: ContainerRecord): string[] {
-    return this.records.list().filter((o) => o.id !== c.id && this.dependencies(o).includes(c.id)).map((o) => o.id);
+    return this.records.dependentsOf(c.id);
   }
 
   /**
@@ -163,12 +158,8 @@ export class ContainerService {
    * container's process, which must run (Podman starts it first, and so does skiff's start).
    */
   #joinedNamespaces(spec: ContainerSpec): ContainerSpec {
-    const kinds = { network: 'net', ipc: 'ipc', pid: 'pid', uts: 'uts' } as const;
     const out: Record<string, NamespaceMode> = {};
-    for (const [kind, ns] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
-      const mode = spec[kind];
-      if (mode.mode !== 'path' || !mode.path.startsWith('container:')) continue;
-      const id = mode.path.slice('container:'.length);
+    for (const { kind, ns, ref: id } of containerRefs(spec)) {
       const dep = this.records.get(id);
       const cur = dep ? this.sync(dep) : undefined;
       if (!cur || cur.state.status !== 'running' || cur.state.pid <= 0) {
@@ -180,16 +171,16 @@ export class ContainerService {
   }
 
   /**
-   * Startup recovery of bridge networks: a container that does not run but whose network is
-   * still set up (its network.json is there) while nobody handles it (its lock is free) was left
-   * so by a skiff killed between setup and start, or a conmon killed before its cleanup. Its
-   * cleanup runs now: netavark's teardown, the leases, the namespace, the runtime's container.
+   * Startup recovery of bridge networks: a container that does not run but still holds
+   * addresses (its network is set up) while nobody handles it (its lock is free) was left so by
+   * a skiff killed between setup and start, or a conmon killed before its cleanup. Its cleanup
+   * runs now: netavark's teardown, the leases, the namespace, the runtime's container. The
+   * candidates come from the leases, so that a start does not read every container.
    */
-  async #recoverNetworks(except: string): Promise<void> {
-    const { NETWORK_FILE } = await import('./networks.ts');
-    for (const c of this.records.list()) {
-      if (c.id === except || c.spec.network.mode !== 'bridge' || c.state.status === 'running' || c.state.status === 'paused') continue;
-      if (!existsSync(join(this.paths(c.id).runDir, NETWORK_FILE))) continue;
+  async #recoverNetworks(networks: NetworkService, except: string): Promise<void> {
+    for (const id of networks.state.idleHolders()) {
+      const c = id === except ? undefined : this.records.get(id);
+      if (!c) continue;
       const lock = this.lock(c.id);
       try {
         await lock.acquire(0);
@@ -337,7 +328,7 @@ export class ContainerService {
         // A start cut short (skiff killed) left its network set up: undo it first, and the same
         // for any other container so left behind.
         if (networks.record(p)) await networks.teardown(c, p);
-        await this.#recoverNetworks(c.id);
+        await this.#recoverNetworks(networks, c.id);
         held = reservePorts(c.spec.ports ?? []);
         const plan = networks.plan(c, p);
         joined = plan.joined;
@@ -961,7 +952,6 @@ async function withNetwork(spec: ContainerSpec, o: { rootlessDefault: boolean; e
   }
   let ports = [...(out.ports ?? [])];
   if (out.publishAll) {
-    const { parseExpose } = await import('../network/flags.ts');
     const wanted = [...o.exposed, ...(out.expose ?? [])].map(parseExpose);
     for (const e of wanted) {
       for (let port = e.port; port < e.port + e.range; port++) {
@@ -981,3 +971,14 @@ async function withNetwork(spec: ContainerSpec, o: { rootlessDefault: boolean; e
   return { ...out, ports };
 }
 
+const SHARED_KINDS = { network: 'net', ipc: 'ipc', pid: 'pid', uts: 'uts' } as const;
+
+/** The `container:REF` namespaces of a spec: which kind, its /proc name, and the container named. */
+function containerRefs(spec: ContainerSpec): { kind: keyof typeof SHARED_KINDS; ns: string; ref: string }[] {
+  const out: { kind: keyof typeof SHARED_KINDS; ns: string; ref: string }[] = [];
+  for (const [kind, ns] of Object.entries(SHARED_KINDS) as [keyof typeof SHARED_KINDS, string][]) {
+    const mode = spec[kind];
+    if (mode.mode === 'path' && mode.path.startsWith('container:')) out.push({ kind, ns, ref: mode.path.slice('container:'.length) });
+  }
+  return out;
+}

@@ -3,16 +3,14 @@
  * joins (addresses only while its network is set up), and the Docker-era top-level fields
  * copied from the default network when that is the only one it joins.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { pinsNetns } from '../network/files.ts';
 import { parseCIDR } from '../network/ip.ts';
 import { portBindings } from '../network/ports.ts';
+import { readNetworkRecord } from '../network/record.ts';
 import { NetworkState } from '../network/state.ts';
 import type { NetworkStatus } from '../network/types.ts';
 import type { ContainerRecord } from '../state/containers.ts';
 import type { Engine } from './engine.ts';
-import type { NetworkRecord } from './networks.ts';
 import type { ContainerPaths } from './paths.ts';
 
 interface Addresses {
@@ -41,18 +39,10 @@ function addresses(status: NetworkStatus | undefined, iface: string): Addresses 
   return out;
 }
 
-function readRecord(p: ContainerPaths): NetworkRecord | undefined {
-  try {
-    return JSON.parse(readFileSync(join(p.runDir, 'network.json'), 'utf8')) as NetworkRecord;
-  } catch {
-    return undefined;
-  }
-}
-
 export function networkSettings(engine: Engine, c: ContainerRecord, p: ContainerPaths, live: boolean): Record<string, unknown> {
   const bridge = c.spec.network.mode === 'bridge';
   const attachments = bridge ? new NetworkState(engine.store.db).attachments(c.id) : [];
-  const status = live ? readRecord(p)?.status : undefined;
+  const status = live ? readNetworkRecord(p.runDir)?.status : undefined;
   const networks: Record<string, unknown> = {};
   for (const a of attachments) {
     networks[a.network] = {

@@ -4,16 +4,14 @@
  * addresses, netavark's setup and teardown of its namespace, connect, disconnect, reload).
  *
  * Definitions are files in Podman's format (src/network/configs.ts); attachments and address
- * leases are rows of the state database (src/network/state.ts); the status netavark answered
- * for a container, and the exact document it was set up with, are kept in the container's run
- * directory (`network.json`) so that teardown undoes exactly what setup did, whatever process
- * does it and whenever.
+ * leases are rows of the state database (src/network/state.ts); what netavark was given and
+ * answered for a container is its `network.json` (src/network/record.ts).
  *
  * Lock order: a container's lock, then the networks lock (network definitions), then the
  * database's own transactions.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import type { ContainerRecord } from '../state/containers.ts';
@@ -28,20 +26,11 @@ import type { NetworkRequest } from '../network/flags.ts';
 import { parseCIDR, type Subnet } from '../network/ip.ts';
 import { staticPool } from '../network/ipam.ts';
 import { type JoinedNetwork, type Netavark, type NetavarkOptions, netavarkOptions, setupNetwork, teardownNetwork } from '../network/netavark.ts';
+import { NETWORK_FILE, type NetworkRecord, readNetworkRecord, writeNetworkRecord } from '../network/record.ts';
 import { NetworkState } from '../network/state.ts';
-import type { Network, NetworkAttachment, NetworkStatus } from '../network/types.ts';
+import type { Network, NetworkAttachment } from '../network/types.ts';
 import type { Engine } from './engine.ts';
 import type { ContainerPaths } from './paths.ts';
-
-/** What `network.json` in a container's run directory holds. */
-export interface NetworkRecord {
-  /** The document netavark was (or is being) set up with. */
-  readonly options: NetavarkOptions;
-  /** netavark's answer, once setup succeeded. */
-  readonly status?: Record<string, NetworkStatus>;
-}
-
-export const NETWORK_FILE = 'network.json';
 
 /** The subnets of the host's own interface addresses (loopback aside). */
 function hostSubnets(): Subnet[] {
@@ -200,7 +189,7 @@ export class NetworkService {
   plan(c: ContainerRecord, p: ContainerPaths): { joined: JoinedNetwork[]; options: NetavarkOptions } {
     const joined = this.joinedBy(c).map(({ network, attachment }) => ({ network, attachment, ips: this.state.allocate(c.id, network, attachment.staticIPs, this.#live) }));
     const options = this.#options(c, joined);
-    writeFileSync(join(p.runDir, NETWORK_FILE), JSON.stringify({ options } satisfies NetworkRecord), { mode: 0o600 });
+    writeNetworkRecord(p.runDir, { options });
     return { joined, options };
   }
 
@@ -211,15 +200,11 @@ export class NetworkService {
   /** netavark's setup of the pinned namespace, as planned; its answer is kept beside the plan. */
   async setup(p: ContainerPaths, options: NetavarkOptions): Promise<void> {
     const status = await setupNetwork(this.netavark(), p.netns, options);
-    writeFileSync(join(p.runDir, NETWORK_FILE), JSON.stringify({ options, status } satisfies NetworkRecord), { mode: 0o600 });
+    writeNetworkRecord(p.runDir, { options, status });
   }
 
   record(p: ContainerPaths): NetworkRecord | undefined {
-    try {
-      return JSON.parse(readFileSync(join(p.runDir, NETWORK_FILE), 'utf8')) as NetworkRecord;
-    } catch {
-      return undefined;
-    }
+    return readNetworkRecord(p.runDir);
   }
 
   /**
@@ -274,7 +259,7 @@ export class NetworkService {
       const one = this.#options(c, [{ network: net, attachment, ips }]);
       const status = await setupNetwork(this.netavark(), p.netns, one);
       const merged: NetavarkOptions = { ...rec.options, networks: { ...rec.options.networks, ...one.networks }, network_info: { ...rec.options.network_info, ...one.network_info } };
-      writeFileSync(join(p.runDir, NETWORK_FILE), JSON.stringify({ options: merged, status: { ...rec.status, ...status } } satisfies NetworkRecord), { mode: 0o600 });
+      writeNetworkRecord(p.runDir, { options: merged, status: { ...rec.status, ...status } });
     } catch (err) {
       this.state.detach(c.id, net.name);
       throw err;
@@ -295,7 +280,7 @@ export class NetworkService {
       const { [net.name]: _n, ...networks } = rec.options.networks;
       const { [net.name]: _i, ...info } = rec.options.network_info;
       const { [net.name]: _s, ...status } = rec.status ?? {};
-      writeFileSync(join(p.runDir, NETWORK_FILE), JSON.stringify({ options: { ...rec.options, networks, network_info: info }, status } satisfies NetworkRecord), { mode: 0o600 });
+      writeNetworkRecord(p.runDir, { options: { ...rec.options, networks, network_info: info }, status });
     }
     this.state.detach(c.id, net.name);
   }
@@ -308,6 +293,6 @@ export class NetworkService {
     const nv = this.netavark();
     await teardownNetwork(nv, p.netns, rec.options).catch(() => {});
     const status = await setupNetwork(nv, p.netns, rec.options);
-    writeFileSync(join(p.runDir, NETWORK_FILE), JSON.stringify({ options: rec.options, status } satisfies NetworkRecord), { mode: 0o600 });
+    writeNetworkRecord(p.runDir, { options: rec.options, status });
   }
 }

@@ -34,7 +34,7 @@ export interface HostFacts {
   readonly pools: readonly { readonly base: string; readonly size: number }[];
   readonly now: string;
   readonly id: string;
-  /** 40 random bits for an IPv6 ULA subnet (fdXX:XXXX:XXXX::/48 → a /64 of it). */
+  /** Random bits for an IPv6 ULA subnet: the low 56 make its global and subnet IDs under fd00::/8. */
   readonly random: () => bigint;
 }
 

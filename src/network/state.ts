@@ -130,6 +130,27 @@ export class NetworkState {
     });
   }
 
+  /**
+   * Containers that hold addresses while they neither run nor are paused: their network is set
+   * up (or being set up, or being torn down) by a skiff that may be gone.
+   */
+  idleHolders(): string[] {
+    return this.#db
+      .all<{ id: string }>("SELECT DISTINCT l.container_id AS id FROM network_leases l JOIN containers c ON c.id = l.container_id WHERE c.state NOT IN ('running', 'paused')")
+      .map((r) => r.id);
+  }
+
+  /** The networks of every container that joins any, eth0 first (one query, for listings). */
+  allAttachments(): Map<string, string[]> {
+    const out = new Map<string, string[]>();
+    for (const r of this.#db.all<{ container_id: string; network: string }>('SELECT container_id, network FROM container_networks ORDER BY container_id, position')) {
+      const list = out.get(r.container_id);
+      if (list) list.push(r.network);
+      else out.set(r.container_id, [r.network]);
+    }
+    return out;
+  }
+
   /** Gives back a container's addresses, on one network or all. */
   release(containerId: string, network?: string): void {
     if (network === undefined) this.#db.run('DELETE FROM network_leases WHERE container_id = ?', containerId);

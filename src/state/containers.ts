@@ -116,6 +116,14 @@ export class ContainerStore {
     return this.#db.all<{ id: string }>('SELECT id FROM containers WHERE image_id = ?', imageId).map((r) => r.id);
   }
 
+  /**
+   * Ids of containers that join a namespace of container `id` (`container:ID` in their spec):
+   * found by the text of the stored spec, without reading every spec.
+   */
+  dependentsOf(id: string): string[] {
+    return this.#db.all<{ id: string }>('SELECT id FROM containers WHERE id != ? AND instr(spec, ?) > 0', id, `"container:${id}"`).map((r) => r.id);
+  }
+
   nameTaken(name: string): boolean {
     return this.#db.get('SELECT 1 FROM containers WHERE name = ?', name) !== undefined;
   }

@@ -141,8 +141,8 @@ export const command: CommandSpec = {
       return filter;
     });
     const resolveTime = (s: string) => svc.resolve(s).created;
-    const attachments = new NetworkState(engine.store.db);
-    const networksOf = (c: ContainerRecord) => (c.spec.network.mode === 'bridge' ? attachments.attachments(c.id).map((a) => a.network) : []);
+    const joined = new NetworkState(engine.store.db).allAttachments();
+    const networksOf = (c: ContainerRecord): readonly string[] => joined.get(c.id) ?? [];
     // Network IDs only for a network filter: reading the definitions costs the other uses nothing.
     const ids = new Map<string, string>();
     if ((f.filter as string[]).some((spec) => spec.startsWith('network='))) for (const n of (await engine.networks()).list()) ids.set(n.name, n.id);
@@ -191,7 +191,7 @@ export const command: CommandSpec = {
         _ports: c.spec.ports ?? [],
         // Podman's template sees the names joined by commas; its JSON the list.
         Networks: networksOf(c).join(','),
-        _networks: networksOf(c),
+        _networks: [...networksOf(c)],
         Names: c.name,
         Labels: new Map(Object.entries(c.spec.labels)),
         Mounts: mountsOf(c),
